@@ -1,0 +1,1 @@
+"""Benchmark harness for Shopkeep: `python -m bench.run` (see bench/README.md)."""

@@ -1,0 +1,237 @@
+"""The targets, the ratios, and the printed and JSON forms of one benchmark run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bench.checkout import RawLoopResult
+from bench.wrk import WrkResult
+
+P99_LIMIT_MS = 50.0
+FLOOR_SHARE = 0.40  # default page, product detail and checkouts, against the framework floor
+NAIVE_FACTOR = 10.0  # cold searches and filters, against the naive store
+FLOOR_TARGETS = {"default", "detail"}
+NAIVE_TARGETS = {"cold_search", "cold_filter"}
+
+
+@dataclass
+class Check:
+    name: str
+    passed: bool
+
+
+@dataclass
+class QueryRow:
+    """One catalog query, measured on the target and on the naive store."""
+
+    key: str
+    label: str
+    distinct_paths: int
+    target: WrkResult
+    naive: WrkResult
+
+
+@dataclass
+class CheckoutRun:
+    carts: int
+    result: WrkResult
+
+
+@dataclass
+class BenchReport:
+    settings: dict[str, Any]
+    target_name: str
+    ceiling: WrkResult
+    floor: WrkResult
+    rows: list[QueryRow]
+    checkout: CheckoutRun | None
+    raw_loops: list[RawLoopResult]
+    page_bytes: dict[str, int] = field(default_factory=dict)
+    disagreements: list[str] = field(default_factory=list)
+    answers_compared: int = 0
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    return numerator / denominator if denominator > 0 else None
+
+
+def row_checks(row: QueryRow, floor: WrkResult) -> list[Check]:
+    rate = row.target.ok_per_s
+    checks = [
+        Check(f"p99<={P99_LIMIT_MS:g}ms", row.target.p99_ms <= P99_LIMIT_MS),
+        Check("no errors", not (row.target.non_2xx or row.target.socket_errors)),
+    ]
+    if row.key in FLOOR_TARGETS:
+        share = ratio(rate, floor.ok_per_s) or 0.0
+        checks.append(Check(f">={FLOOR_SHARE:.2f}x floor", share >= FLOOR_SHARE))
+    if row.key in NAIVE_TARGETS:
+        factor = ratio(rate, row.naive.ok_per_s)
+        # a naive store that finished nothing in the whole run is beaten by any finished request
+        passed = rate > 0 if factor is None else factor >= NAIVE_FACTOR
+        checks.append(Check(f">={NAIVE_FACTOR:g}x naive", passed))
+    return checks
+
+
+def checkout_checks(run: CheckoutRun, floor: WrkResult) -> list[Check]:
+    share = ratio(run.result.ok_per_s, floor.ok_per_s) or 0.0
+    return [
+        Check(f">={FLOOR_SHARE:.2f}x floor", share >= FLOOR_SHARE),
+        Check("no errors", not (run.result.non_2xx or run.result.socket_errors)),
+        Check("enough carts", run.result.exhausted == 0),
+    ]
+
+
+def verdict(checks: list[Check]) -> str:
+    failed = [check.name for check in checks if not check.passed]
+    return "PASS" if not failed else "FAIL: " + ", ".join(failed)
+
+
+def _x(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x" if value < 10 else f"{value:.1f}x"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(line[i]) for line in [header, *rows]) for i in range(len(header))]
+
+    def fmt(cells: list[str]) -> str:
+        first, *rest = cells
+        cells = [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        return "  ".join([first.ljust(widths[0]), *cells])
+
+    rule = "-" * len(fmt(header))
+    return [fmt(header), rule, *(fmt(row) for row in rows)]
+
+
+def render(report: BenchReport) -> str:
+    s = report.settings
+    lines = [
+        "",
+        f"Shopkeep benchmark: target = {report.target_name}, {s['products']:,} products "
+        f"({s['catalog']}), {s['connections']} connections, {s['duration_s']:g} s per run, "
+        f"wrk threads {s['wrk_threads']}, {s['cpus']} CPUs",
+        "",
+        *_reference_lines(report),
+        "",
+        *_query_lines(report),
+        "",
+        *_checkout_lines(report),
+        *_agreement_lines(report),
+    ]
+    return "\n".join(lines)
+
+
+def _reference_lines(report: BenchReport) -> list[str]:
+    rows = [
+        [name, f"{result.ok_per_s:,.0f}", f"{result.p50_ms:.2f}", f"{result.p99_ms:.2f}"]
+        for name, result in (
+            ("ceiling (bare ASGI)", report.ceiling),
+            ("floor (FastAPI)", report.floor),
+        )
+    ]
+    sizes = ", ".join(f"{name} {size:,} B" for name, size in report.page_bytes.items())
+    return [
+        "Reference: hot default page",
+        *_table(["server", "req/s", "p50 ms", "p99 ms"], rows),
+        f"Default page size: {sizes}",
+    ]
+
+
+def _query_lines(report: BenchReport) -> list[str]:
+    rows = []
+    for row in report.rows:
+        rate = row.target.ok_per_s
+        target = [check.name for check in row_checks(row, report.floor)]
+        rows.append(
+            [
+                row.label,
+                f"{row.naive.ok_per_s:,.1f}",
+                f"{rate:,.0f}",
+                f"{row.target.p50_ms:.2f}",
+                f"{row.target.p99_ms:.2f}",
+                _x(ratio(rate, report.ceiling.ok_per_s)),
+                _x(ratio(rate, report.floor.ok_per_s)),
+                _x(ratio(rate, row.naive.ok_per_s)),
+                ", ".join(name for name in target if name != "no errors"),
+                verdict(row_checks(row, report.floor)),
+            ]
+        )
+    header = ["query", "naive r/s", "req/s", "p50 ms", "p99 ms", "/ceiling", "/floor", "/naive"]
+    lines = [f"Catalog queries on {report.target_name}"]
+    lines += _table([*header, "target", "result"], rows)
+    for row in report.rows:
+        passes = row.target.requests / row.distinct_paths if row.distinct_paths > 1 else 0
+        if passes > 1:
+            lines.append(f"  note: {row.label} went through its URL list {passes:.1f} times")
+        errors = row.target.non_2xx + row.target.socket_errors
+        if errors:
+            lines.append(f"  note: {row.label}: {errors} non-2xx responses or socket errors")
+    return lines
+
+
+def _checkout_lines(report: BenchReport) -> list[str]:
+    lines = []
+    if report.checkout is not None:
+        run, result = report.checkout, report.checkout.result
+        statuses = ", ".join(f"{code}: {n}" for code, n in sorted(result.statuses.items()))
+        lines += [
+            f"Checkouts over HTTP ({run.carts:,} carts prepared): {result.ok_per_s:,.0f}/s, "
+            f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, "
+            f"{_x(ratio(result.ok_per_s, report.floor.ok_per_s))} floor "
+            f"(target >={FLOOR_SHARE:.2f}x) -> {verdict(checkout_checks(run, report.floor))}",
+            f"  responses: {statuses or 'none'}; non-2xx {result.non_2xx}, "
+            f"socket errors {result.socket_errors}, out-of-carts {result.exhausted}",
+        ]
+    loops = ", ".join(
+        f"synchronous={loop.synchronous} {loop.per_s:,.0f}/s" for loop in report.raw_loops
+    )
+    lines.append(f"Raw-SQL checkout loop in-process (sqlite3, WAL): {loops}")
+    return lines
+
+
+def _agreement_lines(report: BenchReport) -> list[str]:
+    if not report.answers_compared:
+        return []
+    agreeing = report.answers_compared - len(report.disagreements)
+    lines = [f"Answers agree with the naive store on {agreeing}/{report.answers_compared} queries"]
+    lines += [f"  differs: {text}" for text in report.disagreements[:5]]
+    return lines
+
+
+def to_json(report: BenchReport) -> dict[str, Any]:
+    floor, ceiling = report.floor.ok_per_s, report.ceiling.ok_per_s
+    rows = [
+        {
+            "key": row.key,
+            "label": row.label,
+            "distinct_paths": row.distinct_paths,
+            "target": asdict(row.target),
+            "naive": asdict(row.naive),
+            "ratio_to_ceiling": ratio(row.target.ok_per_s, ceiling),
+            "ratio_to_floor": ratio(row.target.ok_per_s, floor),
+            "ratio_to_naive": ratio(row.target.ok_per_s, row.naive.ok_per_s),
+            "checks": [asdict(check) for check in row_checks(row, report.floor)],
+        }
+        for row in report.rows
+    ]
+    checkout = None
+    if report.checkout is not None:
+        checkout = {
+            "carts": report.checkout.carts,
+            "result": asdict(report.checkout.result),
+            "checkouts_per_s": report.checkout.result.ok_per_s,
+            "ratio_to_floor": ratio(report.checkout.result.ok_per_s, floor),
+            "checks": [asdict(check) for check in checkout_checks(report.checkout, report.floor)],
+        }
+    return {
+        "settings": report.settings,
+        "target": report.target_name,
+        "ceiling": asdict(report.ceiling),
+        "floor": asdict(report.floor),
+        "page_bytes": report.page_bytes,
+        "queries": rows,
+        "checkout": checkout,
+        "raw_sql_loops": [{**asdict(loop), "per_s": loop.per_s} for loop in report.raw_loops],
+        "answers_compared": report.answers_compared,
+        "disagreements": report.disagreements,
+    }

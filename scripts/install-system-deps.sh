@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite and the benchmark need, from Debian's archive:
+# PostgreSQL server binaries and wrk. Runs apt only as root on Debian and only for what is
+# missing; elsewhere it says what to install by hand.
+set -euo pipefail
+
+missing=()
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql postgresql-contrib)
+command -v wrk >/dev/null || missing+=(wrk)
+command -v curl >/dev/null || missing+=(curl)
+command -v jq >/dev/null || missing+=(jq)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "WARNING: missing system packages: ${missing[*]}" >&2
+  echo "WARNING: install them (e.g. sudo apt-get install ${missing[*]}); the suites that need them will be skipped." >&2
+fi

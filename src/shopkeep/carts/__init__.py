@@ -1,0 +1,1 @@
+"""Shopping carts: lines of products a shopper intends to buy."""

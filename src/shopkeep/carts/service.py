@@ -1,0 +1,187 @@
+"""Cart rules: adding checks stock but reserves nothing; carts always show current prices."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, select, update
+
+from shopkeep.carts.models import CART_OPEN, Cart, CartItem
+from shopkeep.catalog.models import Product
+from shopkeep.catalog.service import ProductNotFound
+from shopkeep.db import Tx, utcnow
+from shopkeep.errors import BadRequest, NotFound
+from shopkeep.money import as_json_number
+
+MAX_QUANTITY = 1000
+CART_DELETED = "deleted"
+_MAX_PRODUCT_ID = 2**31 - 1
+
+
+class CartNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Cart not found")
+
+
+class ItemNotInCart(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Item not in cart")
+
+
+class NotEnoughStock(BadRequest):
+    def __init__(self, available: int) -> None:
+        super().__init__(f"Not enough stock (available: {available})")
+
+
+def new_id() -> str:
+    """128 random bits as 32 lowercase hex characters: cart and order ids cannot be guessed."""
+    return secrets.token_hex(16)
+
+
+def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
+    lowest = 0 if allow_zero else 1
+    if quantity < lowest:
+        raise BadRequest(f"Quantity must be at least {lowest}")
+    if quantity > MAX_QUANTITY:
+        raise BadRequest(f"Quantity must be at most {MAX_QUANTITY}")
+
+
+async def lock_open_cart(tx: Tx, cart_id: str) -> None:
+    """Raise CartNotFound unless the cart is open; on PostgreSQL, hold its row until commit so
+    that changes to one cart (and its checkout) happen one at a time."""
+    status = await tx.scalar(
+        select(Cart.status).where(Cart.id == cart_id).with_for_update()
+    )
+    if status != CART_OPEN:
+        raise CartNotFound()
+
+
+async def create_cart(tx: Tx) -> str:
+    now = utcnow()
+    cart_id = new_id()
+    await tx.execute(
+        insert(Cart).values(id=cart_id, status=CART_OPEN, created_at=now, updated_at=now)
+    )
+    return cart_id
+
+
+async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
+    status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id))
+    if status != CART_OPEN:
+        raise CartNotFound()
+    rows = await tx.execute(
+        select(CartItem.product_id, Product.name, Product.price_cents, CartItem.quantity)
+        .join(Product, Product.id == CartItem.product_id)
+        .where(CartItem.cart_id == cart_id)
+        .order_by(CartItem.added_at, CartItem.product_id)
+    )
+    items = []
+    total_cents = 0
+    for row in rows:
+        line_cents = row.price_cents * row.quantity
+        total_cents += line_cents
+        items.append(
+            {
+                "product_id": row.product_id,
+                "name": row.name,
+                "price": as_json_number(row.price_cents),
+                "quantity": row.quantity,
+                "line_total": as_json_number(line_cents),
+            }
+        )
+    return {"cart_id": cart_id, "items": items, "total": as_json_number(total_cents)}
+
+
+async def add_item(tx: Tx, cart_id: str, product_id: int, quantity: int) -> dict[str, Any]:
+    """Add `quantity` of a product; adding again adds up. Returns the line's new quantity."""
+    await lock_open_cart(tx, cart_id)
+    stock, in_cart = await _stock_and_line(tx, cart_id, product_id)
+    check_quantity(quantity)
+    new_quantity = quantity + (in_cart or 0)
+    if new_quantity > MAX_QUANTITY:
+        raise BadRequest(f"Quantity must be at most {MAX_QUANTITY} per product")
+    if new_quantity > stock:
+        raise NotEnoughStock(stock)
+    await _write_line(tx, cart_id, product_id, new_quantity, exists=in_cart is not None)
+    return {"cart_id": cart_id, "product_id": product_id, "quantity": new_quantity}
+
+
+async def set_quantity(tx: Tx, cart_id: str, product_id: int, quantity: int) -> dict[str, Any]:
+    """Set a line's quantity; 0 removes it. Returns the cart as `get_cart` does."""
+    await lock_open_cart(tx, cart_id)
+    check_quantity(quantity, allow_zero=True)
+    stock, in_cart = await _stock_and_line(tx, cart_id, product_id, missing=ItemNotInCart)
+    if in_cart is None:
+        raise ItemNotInCart()
+    if quantity == 0:
+        await _delete_line(tx, cart_id, product_id)
+    else:
+        if quantity > stock:
+            raise NotEnoughStock(stock)
+        await _write_line(tx, cart_id, product_id, quantity, exists=True)
+    return await get_cart(tx, cart_id)
+
+
+async def remove_item(tx: Tx, cart_id: str, product_id: int) -> dict[str, Any]:
+    await lock_open_cart(tx, cart_id)
+    if not await _delete_line(tx, cart_id, product_id):
+        raise ItemNotInCart()
+    return {"cart_id": cart_id, "removed_product_id": product_id}
+
+
+async def delete_cart(tx: Tx, cart_id: str) -> None:
+    """The cart disappears for the shopper; orders made from it keep pointing at it."""
+    await lock_open_cart(tx, cart_id)
+    await tx.execute(delete(CartItem).where(CartItem.cart_id == cart_id))
+    await tx.execute(
+        update(Cart).where(Cart.id == cart_id).values(status=CART_DELETED, updated_at=utcnow())
+    )
+
+
+async def _stock_and_line(
+    tx: Tx, cart_id: str, product_id: int, *, missing: type[NotFound] = ProductNotFound
+) -> tuple[int, int | None]:
+    """The product's stock and the quantity already in the cart (None: no such line)."""
+    if not 1 <= product_id <= _MAX_PRODUCT_ID:
+        raise missing()
+    row = (
+        await tx.execute(
+            select(Product.stock, CartItem.quantity)
+            .outerjoin(
+                CartItem,
+                and_(CartItem.product_id == Product.id, CartItem.cart_id == bindparam("cart_id")),
+            )
+            .where(Product.id == bindparam("product_id")),
+            {"cart_id": cart_id, "product_id": product_id},
+        )
+    ).first()
+    if row is None:
+        raise missing()
+    return row.stock, row.quantity
+
+
+async def _write_line(
+    tx: Tx, cart_id: str, product_id: int, quantity: int, *, exists: bool
+) -> None:
+    now = utcnow()
+    if exists:
+        await tx.execute(
+            update(CartItem)
+            .where(CartItem.cart_id == cart_id, CartItem.product_id == product_id)
+            .values(quantity=quantity)
+        )
+    else:
+        await tx.execute(
+            insert(CartItem).values(
+                cart_id=cart_id, product_id=product_id, quantity=quantity, added_at=now
+            )
+        )
+    await tx.execute(update(Cart).where(Cart.id == cart_id).values(updated_at=now))
+
+
+async def _delete_line(tx: Tx, cart_id: str, product_id: int) -> bool:
+    result = await tx.execute(
+        delete(CartItem).where(CartItem.cart_id == cart_id, CartItem.product_id == product_id)
+    )
+    return bool(getattr(result, "rowcount", 0))

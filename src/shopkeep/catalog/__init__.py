@@ -1,0 +1,1 @@
+"""The product catalog: categories, products, brands and the demo catalog."""

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text, func
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopkeep.db import Base
+
+
+class Category(Base):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    # Kept by database triggers (see the migrations), so the catalog's total is one row read.
+    product_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price_cents >= 1", name="price_positive"),
+        CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
+        Index(None, "category_id", "id"),
+        Index(None, "category_id", "brand"),
+        Index(None, "price_cents", "rating_tenths"),
+        Index(None, "rating_tenths"),
+        Index(None, "name"),
+        Index(None, "stock"),
+        Index(None, "seller_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    brand: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))
+    price_cents: Mapped[int] = mapped_column(BigInteger)
+    rating_tenths: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    image_url: Mapped[str | None] = mapped_column(String(500), default=None)
+    seller_id: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+# Brand filters compare case-insensitively.
+Index("ix_products_brand_lower", func.lower(Product.brand))

@@ -1,0 +1,79 @@
+"""Loading the demo catalog, and large generated catalogs for benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, text
+
+from shopkeep.carts.models import Cart, CartItem
+from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
+from shopkeep.catalog.models import Category, Product
+from shopkeep.db import Tx
+from shopkeep.orders.models import Order, OrderLine
+from shopkeep.payments.models import PaymentEvent
+
+BATCH_SIZE = 5_000
+
+
+async def catalog_is_empty(tx: Tx) -> bool:
+    return await tx.scalar(select(func.count()).select_from(Product)) == 0
+
+
+async def reset_store(tx: Tx) -> None:
+    """Remove every product, cart, order and payment record: a clean shop."""
+    for model in (PaymentEvent, OrderLine, Order, CartItem, Cart, Product, Category):
+        await tx.execute(delete(model))
+
+
+async def ensure_categories(tx: Tx) -> None:
+    existing = set((await tx.execute(select(Category.id))).scalars())
+    missing = [
+        {"id": category_id, "name": name}
+        for category_id, name in enumerate(CATEGORY_NAMES, start=1)
+        if category_id not in existing
+    ]
+    if missing:
+        await tx.execute(insert(Category), missing)
+
+
+async def insert_products(tx: Tx, first_id: int, products: list[DemoProduct]) -> None:
+    rows: list[dict[str, Any]] = [
+        {
+            "id": product_id,
+            "name": product.name,
+            "description": product.description,
+            "brand": product.brand,
+            "category_id": product.category_id,
+            "price_cents": product.price_cents,
+            "rating_tenths": product.rating_tenths,
+            "stock": product.stock,
+        }
+        for product_id, product in enumerate(products, start=first_id)
+    ]
+    await tx.execute(insert(Product), rows)
+
+
+async def sync_product_ids(tx: Tx) -> None:
+    """After inserting explicit ids, move PostgreSQL's id sequence past them."""
+    if tx.dialect == "postgresql":
+        await tx.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('products', 'id'), "
+                "COALESCE((SELECT max(id) FROM products), 0) + 1, false)"
+            )
+        )
+
+
+def catalog(total: int) -> Iterator[DemoProduct]:
+    """The demo catalog, then generated products up to `total` in all."""
+    yield from DEMO_PRODUCTS
+    yield from generated_products(max(0, total - len(DEMO_PRODUCTS)))
+
+
+def batches(products: Iterable[DemoProduct], size: int = BATCH_SIZE) -> Iterator[list[DemoProduct]]:
+    iterator = iter(products)
+    while batch := list(islice(iterator, size)):
+        yield batch

@@ -1,0 +1,74 @@
+"""Settings, read from `SHOPKEEP_*` environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder"})
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOPKEEP_", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
+
+    order_ttl_minutes: int = Field(default=30, ge=1)
+    expire_interval_seconds: float = Field(default=60.0, gt=0)
+
+    webhook_secret: str | None = None
+    allow_unsigned_webhooks: bool = False
+
+    host: str = "127.0.0.1"
+    store_port: int = 8000
+    web_port: int = 3000
+    payments_port: int = 5000
+    store_url: str = "http://127.0.0.1:8000"
+    payments_url: str = "http://127.0.0.1:5000"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'shopkeep.db').resolve()}"
+
+    @cached_property
+    def resolved_webhook_secret(self) -> str:
+        if self.webhook_secret is not None:
+            return checked_secret(self.webhook_secret, "SHOPKEEP_WEBHOOK_SECRET")
+        return stored_secret(self.data_dir / "webhook_secret")
+
+
+def checked_secret(value: str, name: str) -> str:
+    if value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{name} must be a random value of at least {MIN_SECRET_LENGTH} characters."
+        )
+    return value
+
+
+def stored_secret(path: Path) -> str:
+    """Read a secret kept in the data directory, generating it on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        candidate = secrets.token_hex(32)
+        try:
+            # O_EXCL: when several processes start together, the first one's secret wins.
+            with path.open("x", encoding="ascii") as file:
+                file.write(candidate)
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="ascii").strip()
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,263 @@
+"""Database access: one transaction per unit of work, on SQLite or PostgreSQL.
+
+Services are plain `async def` functions taking a `Tx` first. The boundary (an endpoint, a CLI
+command, a background task) runs them with `Database.read` or `Database.write`, which open the
+transaction, commit or roll back, and retry when the database asks for it.
+
+SQLite runs in-process: its calls take microseconds, so they run directly on the event loop
+rather than paying a hop to a worker thread per statement. Writers are serialized inside a
+process by an asyncio lock and take SQLite's write lock up front (`BEGIN IMMEDIATE`); when
+another process holds it, the transaction is retried after an asynchronous, jittered pause, so
+contention costs latency, never a "database is locked" error. PostgreSQL uses asyncpg, which is
+natively asynchronous; deadlocks and serialization failures are retried the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import DateTime, Dialect, MetaData, create_engine, event
+from sqlalchemy.engine import Connection, Engine, Result
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.types import TypeDecorator
+
+from shopkeep.errors import ServiceUnavailable
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# How long a transaction keeps retrying against a busy database before giving up with a 503.
+BUSY_DEADLINE_SECONDS = 30.0
+RETRYABLE_PG_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite keeps no zone, so it stores UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; use datetime.now(UTC)")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tx(ABC):
+    """One open transaction; services run their statements through it."""
+
+    dialect: str
+
+    @abstractmethod
+    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]: ...
+
+    async def scalar(self, statement: Executable, params: Params = None) -> Any:
+        return (await self.execute(statement, params)).scalar()
+
+
+class _SyncTx(Tx):
+    dialect = "sqlite"
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]:
+        return self._connection.execute(statement, params)
+
+
+class _AsyncTx(Tx):
+    dialect = "postgresql"
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]:
+        return await self._connection.execute(statement, params)
+
+
+Work = Callable[Concatenate[Tx, P], Awaitable[T]]
+
+
+class Database(ABC):
+    url: str
+
+    @property
+    @abstractmethod
+    def dialect(self) -> str: ...
+
+    @abstractmethod
+    async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `work` in a read-only transaction."""
+
+    @abstractmethod
+    async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `work` in a transaction that commits when it returns and rolls back when it raises."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+
+class SQLiteDatabase(Database):
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
+        self.url = url
+        self.engine = sqlite_engine(url, synchronous=synchronous)
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def dialect(self) -> str:
+        return "sqlite"
+
+    async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._run("DEFERRED", work, *args, **kwargs)
+
+    async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self._write_lock:
+            return await self._run("IMMEDIATE", work, *args, **kwargs)
+
+    async def _run(self, begin: str, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        backoff = _Backoff()
+        while True:
+            try:
+                with self.engine.connect() as connection:
+                    connection.execution_options(sqlite_begin=begin)
+                    with connection.begin():
+                        return await work(_SyncTx(connection), *args, **kwargs)
+            except OperationalError as error:
+                if not _sqlite_busy(error):
+                    raise
+            await backoff.pause()
+
+    async def close(self) -> None:
+        self.engine.dispose()
+
+
+class PostgresDatabase(Database):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(url, pool_size=10, max_overflow=20)
+
+    @property
+    def dialect(self) -> str:
+        return "postgresql"
+
+    async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self.engine.connect() as connection, connection.begin():
+            return await work(_AsyncTx(connection), *args, **kwargs)
+
+    async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        backoff = _Backoff()
+        while True:
+            try:
+                async with self.engine.connect() as connection, connection.begin():
+                    return await work(_AsyncTx(connection), *args, **kwargs)
+            except DBAPIError as error:
+                if _pg_state(error) not in RETRYABLE_PG_STATES:
+                    raise
+            await backoff.pause()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+class _Backoff:
+    """Jittered exponential pauses, up to a deadline after which the request gets a 503."""
+
+    def __init__(self, first: float = 0.001, cap: float = 0.05) -> None:
+        self.delay = first
+        self.cap = cap
+        self.deadline = time.monotonic() + BUSY_DEADLINE_SECONDS
+
+    async def pause(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise ServiceUnavailable("The database is busy; please try again.")
+        await asyncio.sleep(self.delay * random.uniform(0.5, 1.5))
+        self.delay = min(self.delay * 2, self.cap)
+
+
+def _sqlite_busy(error: OperationalError) -> bool:
+    message = str(error.orig).lower()
+    return "locked" in message or "busy" in message
+
+
+def _pg_state(error: DBAPIError) -> str | None:
+    original = error.orig
+    state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    cause = getattr(original, "__cause__", None)
+    if state is None and cause is not None:
+        state = getattr(cause, "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def sqlite_engine(url: str, *, synchronous: str = "FULL") -> Engine:
+    """A SQLite engine in WAL mode whose transactions begin the way each caller asks."""
+    _ensure_parent_dir(url)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy's "begin" event (below) decide how transactions start.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Waiting happens in asyncio (see SQLiteDatabase._run), never blocking the event loop.
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def _ensure_parent_dir(url: str) -> None:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and ":memory:" not in url:
+        Path(url.removeprefix(prefix)).parent.mkdir(parents=True, exist_ok=True)
+
+
+def create_database(url: str, *, sqlite_synchronous: str = "FULL") -> Database:
+    if url.startswith("sqlite"):
+        return SQLiteDatabase(url, synchronous=sqlite_synchronous)
+    if url.startswith("postgresql"):
+        return PostgresDatabase(url)
+    raise ValueError(f"Unsupported database URL: {url!r} (use sqlite:/// or postgresql+asyncpg://)")

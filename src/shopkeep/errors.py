@@ -1,0 +1,53 @@
+"""Domain errors carry their HTTP status; one handler turns them into `{"detail": ...}`."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+
+class ShopError(Exception):
+    status_code: ClassVar[int] = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(ShopError):
+    status_code = 400
+
+
+class Unauthorized(ShopError):
+    status_code = 401
+
+
+class NotFound(ShopError):
+    status_code = 404
+
+
+class Conflict(ShopError):
+    status_code = 409
+
+
+class ServiceUnavailable(ShopError):
+    status_code = 503
+
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+_DESCRIPTIONS = {
+    400: "The request cannot be carried out as asked.",
+    401: "Missing or invalid credentials or signature.",
+    404: "The resource does not exist.",
+    409: "The resource conflicts with an existing one.",
+    503: "The service is briefly unable to answer.",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error codes an endpoint can answer."""
+    return {code: {"model": ErrorBody, "description": _DESCRIPTIONS[code]} for code in codes}

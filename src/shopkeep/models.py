@@ -1,0 +1,9 @@
+"""Every table, imported in one place for Alembic and the test suite."""
+
+from shopkeep.carts.models import Cart, CartItem
+from shopkeep.catalog.models import Category, Product
+from shopkeep.db import Base
+from shopkeep.orders.models import Order, OrderLine
+from shopkeep.payments.models import PaymentEvent
+
+__all__ = ["Base", "Cart", "CartItem", "Category", "Order", "OrderLine", "PaymentEvent", "Product"]

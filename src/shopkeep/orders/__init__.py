@@ -1,0 +1,1 @@
+"""Orders: checkout reserves stock, payments settle it, unpaid orders expire."""

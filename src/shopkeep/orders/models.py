@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopkeep.db import Base, UTCDateTime
+
+PENDING_PAYMENT = "pending_payment"
+PAID = "paid"
+PAYMENT_FAILED = "payment_failed"
+EXPIRED = "expired"
+CANCELLED = "cancelled"
+
+# Orders in these states hold stock: initial stock = stock + units held by them.
+HOLDING_STOCK = (PENDING_PAYMENT, PAID)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index(None, "cart_id", "status"),
+        Index(None, "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    cart_id: Mapped[str] = mapped_column(ForeignKey("carts.id"))
+    status: Mapped[str] = mapped_column(String(20))
+    total_cents: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payment_id: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    order_id: Mapped[str] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True, index=True)
+    # Snapshots: what the shopper saw and paid, whatever happens to the product later.
+    name: Mapped[str] = mapped_column(String(200))
+    unit_price_cents: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(Integer)

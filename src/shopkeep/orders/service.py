@@ -1,0 +1,254 @@
+"""Order rules: checkout reserves stock atomically; payment settles it; unpaid orders expire.
+
+Invariant, per product, at every commit: initial stock = stock on the shelf + units held by
+orders that are `pending_payment` or `paid`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Update, bindparam, insert, select, update
+
+from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
+from shopkeep.carts.service import lock_open_cart, new_id
+from shopkeep.catalog.models import Product
+from shopkeep.db import Tx, utcnow
+from shopkeep.errors import BadRequest, NotFound, ShopError
+from shopkeep.money import as_json_number
+from shopkeep.orders.models import (
+    CANCELLED,
+    EXPIRED,
+    PAID,
+    PAYMENT_FAILED,
+    PENDING_PAYMENT,
+    Order,
+    OrderLine,
+)
+
+CHECKOUT_MESSAGE = "Send order_id and total to the payments backend to complete purchase."
+
+
+class OrderNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Order not found")
+
+
+class CartIsEmpty(BadRequest):
+    def __init__(self) -> None:
+        super().__init__("Cart is empty")
+
+
+class OutOfStock(BadRequest):
+    def __init__(self, name: str, requested: int, available: int) -> None:
+        super().__init__(
+            f"Not enough stock for '{name}' (requested {requested}, available {available})"
+        )
+
+
+class StockChanged(ShopError):
+    """The conditional update found less stock than the locked read did: never expected."""
+
+    status_code = 409
+
+
+async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
+    """Reserve every line's stock and create a `pending_payment` order, all or nothing.
+
+    A pending order the cart already had is replaced: its stock goes back first.
+    """
+    await lock_open_cart(tx, cart_id)
+    previous = await tx.scalar(
+        select(Order.id).where(Order.cart_id == cart_id, Order.status == PENDING_PAYMENT)
+    )
+    if previous is not None:
+        await _close_pending(tx, previous, CANCELLED)
+
+    # Lock the products in id order (PostgreSQL) so two checkouts never wait on each other in a
+    # cycle; SQLite already runs one writer at a time.
+    lines = (
+        await tx.execute(
+            select(CartItem.product_id, CartItem.quantity, Product.name, Product.price_cents, Product.stock)
+            .join(Product, Product.id == CartItem.product_id)
+            .where(CartItem.cart_id == cart_id)
+            .order_by(Product.id)
+            .with_for_update(of=Product)
+        )
+    ).all()
+    if not lines:
+        raise CartIsEmpty()
+    for line in lines:
+        if line.quantity > line.stock:
+            raise OutOfStock(line.name, line.quantity, line.stock)
+
+    # The conditional update is the guarantee; the check above only names the missing line.
+    for line in lines:
+        reserved = await tx.execute(
+            _reserve_statement(), {"product_id": line.product_id, "quantity": line.quantity}
+        )
+        if reserved.rowcount != 1:
+            raise StockChanged("Stock changed during checkout; please try again.")
+
+    now = utcnow()
+    order_id = new_id()
+    total_cents = sum(line.price_cents * line.quantity for line in lines)
+    await tx.execute(
+        insert(Order).values(
+            id=order_id,
+            cart_id=cart_id,
+            status=PENDING_PAYMENT,
+            total_cents=total_cents,
+            currency="USD",
+            created_at=now,
+            updated_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    await tx.execute(
+        insert(OrderLine),
+        [
+            {
+                "order_id": order_id,
+                "product_id": line.product_id,
+                "name": line.name,
+                "unit_price_cents": line.price_cents,
+                "quantity": line.quantity,
+            }
+            for line in lines
+        ],
+    )
+    return {"order_id": order_id, "total": as_json_number(total_cents), "message": CHECKOUT_MESSAGE}
+
+
+async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
+    order = (await tx.execute(select(Order.__table__).where(Order.id == order_id))).first()
+    if order is None:
+        raise OrderNotFound()
+    lines = await tx.execute(
+        select(OrderLine.product_id, OrderLine.name, OrderLine.unit_price_cents, OrderLine.quantity)
+        .where(OrderLine.order_id == order_id)
+        .order_by(OrderLine.product_id)
+    )
+    return {
+        "order_id": order.id,
+        "cart_id": order.cart_id,
+        "items": [
+            {
+                "product_id": line.product_id,
+                "name": line.name,
+                "price": as_json_number(line.unit_price_cents),
+                "quantity": line.quantity,
+                "line_total": as_json_number(line.unit_price_cents * line.quantity),
+            }
+            for line in lines
+        ],
+        "total": as_json_number(order.total_cents),
+        "currency": order.currency,
+        "status": order.status,
+        "created_at": order.created_at.isoformat(),
+        "updated_at": order.updated_at.isoformat(),
+        "expires_at": order.expires_at.isoformat(),
+        "payment_id": order.payment_id,
+    }
+
+
+async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int] | None:
+    """The order's status and total in cents, locked until commit; None when it doesn't exist."""
+    row = (
+        await tx.execute(
+            select(Order.status, Order.total_cents).where(Order.id == order_id).with_for_update()
+        )
+    ).first()
+    return None if row is None else (row.status, row.total_cents)
+
+
+async def mark_paid(tx: Tx, order_id: str, payment_id: str) -> None:
+    """Settle a pending order: the reserved stock stays sold and the cart is closed."""
+    now = utcnow()
+    cart_id = await tx.scalar(
+        update(Order)
+        .where(Order.id == order_id, Order.status == PENDING_PAYMENT)
+        .values(status=PAID, payment_id=payment_id, updated_at=now)
+        .returning(Order.cart_id)
+    )
+    if cart_id is None:
+        raise OrderNotFound()
+    await tx.execute(update(Cart).where(Cart.id == cart_id).values(status=CART_CLOSED, updated_at=now))
+
+
+async def mark_payment_failed(tx: Tx, order_id: str, payment_id: str) -> None:
+    """A failed payment puts the stock back; the cart stays so the shopper can try again."""
+    await _close_pending(tx, order_id, PAYMENT_FAILED, payment_id=payment_id)
+
+
+async def expire_orders(tx: Tx, now: datetime | None = None, limit: int = 500) -> int:
+    """Expire pending orders past their deadline, returning their stock. Returns how many."""
+    due = (
+        await tx.execute(
+            select(Order.id)
+            .where(Order.status == PENDING_PAYMENT, Order.expires_at < (now or utcnow()))
+            .order_by(Order.expires_at)
+            .limit(limit)
+        )
+    ).scalars().all()
+    expired = 0
+    for order_id in due:
+        expired += await _close_pending(tx, order_id, EXPIRED)
+    return expired
+
+
+async def _close_pending(
+    tx: Tx, order_id: str, status: str, *, payment_id: str | None = None
+) -> int:
+    """Move a pending order to `status` and put its units back on the shelf.
+
+    The conditional update makes this safe against a concurrent payment or expiry: only the
+    transaction that moves the order out of `pending_payment` returns the stock.
+    """
+    values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+    if payment_id is not None:
+        values["payment_id"] = payment_id
+    moved = await tx.execute(
+        update(Order).where(Order.id == order_id, Order.status == PENDING_PAYMENT).values(**values)
+    )
+    if not moved.rowcount:
+        return 0
+    lines: Sequence[Any] = (
+        await tx.execute(
+            select(OrderLine.product_id, OrderLine.quantity)
+            .where(OrderLine.order_id == order_id)
+            .order_by(OrderLine.product_id)
+        )
+    ).all()
+    await _lock_products(tx, [line.product_id for line in lines])
+    await tx.execute(
+        update(Product)
+        .where(Product.id == bindparam("product_id"))
+        .values(stock=Product.stock + bindparam("quantity")),
+        [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
+    )
+    return 1
+
+
+@cache
+def _reserve_statement() -> Update:
+    return (
+        update(Product)
+        .where(Product.id == bindparam("product_id"), Product.stock >= bindparam("quantity"))
+        .values(stock=Product.stock - bindparam("quantity"))
+    )
+
+
+async def _lock_products(tx: Tx, product_ids: list[int]) -> None:
+    """Take the products' row locks in id order (PostgreSQL), as checkout does."""
+    if product_ids and tx.dialect == "postgresql":
+        await tx.execute(
+            select(Product.id)
+            .where(Product.id.in_(product_ids))
+            .order_by(Product.id)
+            .with_for_update()
+        )
+

@@ -1,0 +1,1 @@
+"""The store side of payments: signed callbacks from the payment provider."""

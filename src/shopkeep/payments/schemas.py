@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, Field
+
+
+class PaymentCallbackIn(BaseModel):
+    payment_id: str = Field(min_length=1, max_length=64)
+    order_id: str = Field(min_length=1, max_length=64)
+    amount: Decimal = Field(ge=0, le=Decimal(10**9), description="The amount paid, e.g. 179.98.")
+    status: str = Field(max_length=32, description="'success' or 'failed'.")
+
+
+class PaymentResultOut(BaseModel):
+    order_id: str
+    status: str
+    message: str

@@ -1,0 +1,132 @@
+"""Applying payment callbacks: idempotent by payment id, checked against the order total."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from shopkeep.db import Tx, utcnow
+from shopkeep.errors import BadRequest
+from shopkeep.orders import service as orders
+from shopkeep.orders.models import PENDING_PAYMENT
+from shopkeep.payments.models import PaymentEvent
+
+SUCCESS = "success"
+FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Callback:
+    payment_id: str
+    order_id: str
+    status: str
+    amount_cents: int
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the store answered for a payment: given again, unchanged, on every redelivery."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def check_status(status: str) -> None:
+    if status not in (SUCCESS, FAILED):
+        raise BadRequest("status must be either 'success' or 'failed'")
+
+
+async def confirm_payment(tx: Tx, callback: Callback) -> Answer:
+    """Apply a verified callback once; a repeated `payment_id` gets the first answer back."""
+    check_status(callback.status)
+    if not await _claim(tx, callback):
+        stored = (
+            await tx.execute(
+                select(PaymentEvent.response_status, PaymentEvent.response_body).where(
+                    PaymentEvent.payment_id == callback.payment_id
+                )
+            )
+        ).one()
+        return Answer(stored.response_status, orjson.loads(stored.response_body))
+
+    answer = await _apply(tx, callback)
+    await tx.execute(
+        PaymentEvent.__table__.update()
+        .where(PaymentEvent.payment_id == callback.payment_id)
+        .values(response_status=answer.status_code, response_body=orjson.dumps(answer.body).decode())
+    )
+    return answer
+
+
+async def _claim(tx: Tx, callback: Callback) -> bool:
+    """Insert the payment into the inbox unless it is there; True when this call inserted it.
+
+    On PostgreSQL a concurrent duplicate waits for the first insert's transaction, then finds
+    the row; on SQLite writers are already serialized.
+    """
+    dialect_insert = pg_insert if tx.dialect == "postgresql" else sqlite_insert
+    statement = (
+        dialect_insert(PaymentEvent)
+        .values(
+            payment_id=callback.payment_id,
+            order_id=callback.order_id,
+            status=callback.status,
+            amount_cents=callback.amount_cents,
+            response_status=0,
+            response_body="",
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[PaymentEvent.payment_id])
+    )
+    result = await tx.execute(statement)
+    return bool(result.rowcount)
+
+
+async def _apply(tx: Tx, callback: Callback) -> Answer:
+    order = await orders.order_for_payment(tx, callback.order_id)
+    if order is None:
+        # Not recorded: the whole transaction rolls back, inbox row included.
+        raise orders.OrderNotFound()
+    status, total_cents = order
+    if status != PENDING_PAYMENT:
+        return Answer(400, {"detail": f"Order already processed (status: {status})"})
+    if callback.amount_cents != total_cents:
+        return Answer(
+            400,
+            {
+                "detail": (
+                    f"Amount paid ({_amount(callback.amount_cents)}) does not match the order "
+                    f"total ({_amount(total_cents)})."
+                )
+            },
+        )
+    if callback.status == SUCCESS:
+        await orders.mark_paid(tx, callback.order_id, callback.payment_id)
+        return Answer(
+            200,
+            {
+                "order_id": callback.order_id,
+                "status": "paid",
+                "message": "Payment confirmed. Stock updated.",
+            },
+        )
+    await orders.mark_payment_failed(tx, callback.order_id, callback.payment_id)
+    return Answer(
+        200,
+        {
+            "order_id": callback.order_id,
+            "status": "payment_failed",
+            "message": "Payment failed. Order not fulfilled.",
+        },
+    )
+
+
+def _amount(cents: int) -> str:
+    return f"{Decimal(cents) / 100:.2f}"
+

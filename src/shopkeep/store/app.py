@@ -1,0 +1,75 @@
+"""The store application: the JSON API on port 8000."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from shopkeep import __version__
+from shopkeep.carts.api import router as carts_router
+from shopkeep.catalog.api import router as catalog_router
+from shopkeep.config import Settings
+from shopkeep.db import Database, create_database
+from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
+from shopkeep.orders.api import router as orders_router
+from shopkeep.orders.service import expire_orders
+from shopkeep.payments.api import router as payments_router
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the store app. Tests pass their own `database`; otherwise one is opened from
+    `settings` at startup and closed at shutdown."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        app.state.database = database or create_database(
+            settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        )
+        expiry = asyncio.create_task(_expire_periodically(app.state.database, settings))
+        try:
+            yield
+        finally:
+            expiry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await expiry
+            if owned:
+                await app.state.database.close()
+
+    app = FastAPI(
+        title="Shopkeep store API",
+        version=__version__,
+        description="Catalog, carts, checkout with stock reservation, orders and payments.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> JSON:
+        return JSON({"status": "ok"})
+
+    for router in (catalog_router, carts_router, orders_router, payments_router):
+        app.include_router(router)
+    return app
+
+
+async def _expire_periodically(database: Database, settings: Settings) -> None:
+    """Expire unpaid orders while the store runs (every process may do it: it is idempotent)."""
+    while True:
+        await asyncio.sleep(settings.expire_interval_seconds)
+        try:
+            expired = await database.write(expire_orders)
+            if expired:
+                log.info("expired %d unpaid orders", expired)
+        except Exception:
+            log.exception("expiring unpaid orders failed; will try again")
