@@ -53,7 +53,9 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_
             )
         await database.write(seed.ensure_categories)
         loaded = 0
-        with typer.progressbar(length=total, label="Loading products", hidden=total < 10_000) as bar:
+        with typer.progressbar(
+            length=total, label="Loading products", hidden=total < 10_000
+        ) as bar:
             for batch in seed.batches(seed.catalog(total)):
                 await database.write(seed.insert_products, loaded + 1, batch)
                 loaded += len(batch)

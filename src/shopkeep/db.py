@@ -23,8 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import DateTime, Dialect, MetaData, create_engine, event
-from sqlalchemy.engine import Connection, Engine, Result
+from sqlalchemy import DateTime, Dialect, MetaData, Select, create_engine, event
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
@@ -37,6 +37,8 @@ from shopkeep.errors import ServiceUnavailable
 P = ParamSpec("P")
 T = TypeVar("T")
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+# A SELECT of any columns (SQLAlchemy types selects by the tuple of their column types).
+AnySelect = Select[*tuple[Any, ...]]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -85,7 +87,7 @@ class Tx(ABC):
     dialect: str
 
     @abstractmethod
-    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]: ...
+    async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]: ...
 
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
@@ -97,7 +99,7 @@ class _SyncTx(Tx):
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]:
+    async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self._connection.execute(statement, params)
 
 
@@ -107,7 +109,7 @@ class _AsyncTx(Tx):
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def execute(self, statement: Executable, params: Params = None) -> Result[Any]:
+    async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, params)
 
 
@@ -127,7 +129,7 @@ class Database(ABC):
 
     @abstractmethod
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run `work` in a transaction that commits when it returns and rolls back when it raises."""
+        """Run `work` in a transaction: committed when it returns, rolled back when it raises."""
 
     @abstractmethod
     async def close(self) -> None: ...

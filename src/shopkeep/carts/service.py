@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -50,9 +51,7 @@ def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
 async def lock_open_cart(tx: Tx, cart_id: str) -> None:
     """Raise CartNotFound unless the cart is open; on PostgreSQL, hold its row until commit so
     that changes to one cart (and its checkout) happen one at a time."""
-    status = await tx.scalar(
-        select(Cart.status).where(Cart.id == cart_id).with_for_update()
-    )
+    status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id).with_for_update())
     if status != CART_OPEN:
         raise CartNotFound()
 
@@ -140,7 +139,7 @@ async def delete_cart(tx: Tx, cart_id: str) -> None:
 
 
 async def _stock_and_line(
-    tx: Tx, cart_id: str, product_id: int, *, missing: type[NotFound] = ProductNotFound
+    tx: Tx, cart_id: str, product_id: int, *, missing: Callable[[], NotFound] = ProductNotFound
 ) -> tuple[int, int | None]:
     """The product's stock and the quantity already in the cart (None: no such line)."""
     if not 1 <= product_id <= _MAX_PRODUCT_ID:

@@ -27,9 +27,7 @@ async def list_categories(database: DatabaseDep) -> Response:
     return JSON(await database.read(service.list_categories))
 
 
-@router.get(
-    "/categories/{category_id}", response_model=CategoryOut, responses=error_responses(404)
-)
+@router.get("/categories/{category_id}", response_model=CategoryOut, responses=error_responses(404))
 async def get_category(
     database: DatabaseDep, category_id: Annotated[int, Path(le=MAX_ID)]
 ) -> Response:
@@ -47,7 +45,11 @@ async def list_products(
     in_stock: bool = False,
     search: Annotated[
         str | None,
-        Query(min_length=1, max_length=200, description="Case-insensitive substring of name or description."),
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Case-insensitive substring of name or description.",
+        ),
     ] = None,
     sort_by: Annotated[service.SortField, Query()] = "id",
     order: Annotated[service.SortOrder, Query()] = "asc",

@@ -19,7 +19,7 @@ BATCH_SIZE = 5_000
 
 
 async def catalog_is_empty(tx: Tx) -> bool:
-    return await tx.scalar(select(func.count()).select_from(Product)) == 0
+    return bool(await tx.scalar(select(func.count()).select_from(Product)) == 0)
 
 
 async def reset_store(tx: Tx) -> None:

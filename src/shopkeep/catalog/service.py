@@ -7,8 +7,8 @@ from functools import cache
 from typing import Any, Literal
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
-    Select,
     bindparam,
     func,
     literal_column,
@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 
 from shopkeep.catalog.models import Category, Product
-from shopkeep.db import Tx
+from shopkeep.db import AnySelect, Tx
 from shopkeep.errors import NotFound
 from shopkeep.money import as_json_number
 
@@ -148,9 +148,7 @@ async def list_brands(tx: Tx, category_id: int | None) -> list[str]:
 
 
 async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str, Any]]:
-    category_id = await tx.scalar(
-        select(Product.category_id).where(Product.id == product_id)
-    )
+    category_id = await tx.scalar(select(Product.category_id).where(Product.id == product_id))
     if category_id is None:
         raise ProductNotFound()
     rows = await tx.execute(
@@ -241,14 +239,14 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
         conditions.append(Product.seller_id == bindparam("seller_id"))
     if shape.search == "indexed":
         search_index = table("products_search")
-        matches = (
+        matches: AnySelect = (
             select(literal_column("rowid"))
             .select_from(search_index)
             .where(literal_column("products_search").op("MATCH")(bindparam("fts")))
         )
         conditions.append(Product.id.in_(matches))
     elif shape.search == "scan":
-        pattern = bindparam("pattern")
+        pattern: BindParameter[str] = bindparam("pattern")
         conditions.append(
             or_(
                 func.lower(Product.name).like(pattern, escape="\\"),
@@ -259,7 +257,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
 
 
 @cache
-def _listing_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
+def _listing_statements(shape: _Shape) -> tuple[AnySelect, AnySelect]:
     conditions = _conditions(shape)
     sort_column = _SORT_COLUMNS[shape.sort_by]
     ordering = sort_column.desc() if shape.order == "desc" else sort_column.asc()
@@ -270,7 +268,7 @@ def _listing_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    count: Select[Any]
+    count: AnySelect
     if not conditions:
         # Category rows carry their product counts (kept by triggers).
         count = select(func.coalesce(func.sum(Category.product_count), 0))
@@ -282,17 +280,17 @@ def _listing_statements(shape: _Shape) -> tuple[Select[Any], Select[Any]]:
 
 
 @cache
-def _categories_statement() -> Select[Any]:
+def _categories_statement() -> AnySelect:
     return select(Category.id, Category.name, Category.product_count).order_by(Category.id)
 
 
 @cache
-def _category_statement() -> Select[Any]:
+def _category_statement() -> AnySelect:
     return _categories_statement().where(Category.id == bindparam("id"))
 
 
 @cache
-def _product_statement() -> Select[Any]:
+def _product_statement() -> AnySelect:
     return (
         select(
             *PRODUCT_COLUMNS,
@@ -305,7 +303,7 @@ def _product_statement() -> Select[Any]:
 
 
 @cache
-def _related_statement() -> Select[Any]:
+def _related_statement() -> AnySelect:
     return (
         select(*PRODUCT_COLUMNS)
         .where(Product.category_id == bindparam("category_id"), Product.id != bindparam("id"))

@@ -20,7 +20,9 @@ target_metadata = Base.metadata
 UNMODELLED_PREFIXES = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     return not (reflected and name is not None and name.startswith(UNMODELLED_PREFIXES))
 
 

@@ -6,7 +6,6 @@ orders that are `pending_payment` or `paid`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
@@ -71,7 +70,13 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     # cycle; SQLite already runs one writer at a time.
     lines = (
         await tx.execute(
-            select(CartItem.product_id, CartItem.quantity, Product.name, Product.price_cents, Product.stock)
+            select(
+                CartItem.product_id,
+                CartItem.quantity,
+                Product.name,
+                Product.price_cents,
+                Product.stock,
+            )
             .join(Product, Product.id == CartItem.product_id)
             .where(CartItem.cart_id == cart_id)
             .order_by(Product.id)
@@ -84,13 +89,10 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
         if line.quantity > line.stock:
             raise OutOfStock(line.name, line.quantity, line.stock)
 
-    # The conditional update is the guarantee; the check above only names the missing line.
-    for line in lines:
-        reserved = await tx.execute(
-            _reserve_statement(), {"product_id": line.product_id, "quantity": line.quantity}
-        )
-        if reserved.rowcount != 1:
-            raise StockChanged("Stock changed during checkout; please try again.")
+    # The conditional update is the guarantee; the check above only names the short line.
+    reserved = await tx.execute(_reserve_statement(), {"cart_id": cart_id})
+    if reserved.rowcount != len(lines):
+        raise StockChanged("Stock changed during checkout; please try again.")
 
     now = utcnow()
     order_id = new_id()
@@ -176,7 +178,9 @@ async def mark_paid(tx: Tx, order_id: str, payment_id: str) -> None:
     )
     if cart_id is None:
         raise OrderNotFound()
-    await tx.execute(update(Cart).where(Cart.id == cart_id).values(status=CART_CLOSED, updated_at=now))
+    await tx.execute(
+        update(Cart).where(Cart.id == cart_id).values(status=CART_CLOSED, updated_at=now)
+    )
 
 
 async def mark_payment_failed(tx: Tx, order_id: str, payment_id: str) -> None:
@@ -187,13 +191,17 @@ async def mark_payment_failed(tx: Tx, order_id: str, payment_id: str) -> None:
 async def expire_orders(tx: Tx, now: datetime | None = None, limit: int = 500) -> int:
     """Expire pending orders past their deadline, returning their stock. Returns how many."""
     due = (
-        await tx.execute(
-            select(Order.id)
-            .where(Order.status == PENDING_PAYMENT, Order.expires_at < (now or utcnow()))
-            .order_by(Order.expires_at)
-            .limit(limit)
+        (
+            await tx.execute(
+                select(Order.id)
+                .where(Order.status == PENDING_PAYMENT, Order.expires_at < (now or utcnow()))
+                .order_by(Order.expires_at)
+                .limit(limit)
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     expired = 0
     for order_id in due:
         expired += await _close_pending(tx, order_id, EXPIRED)
@@ -216,39 +224,43 @@ async def _close_pending(
     )
     if not moved.rowcount:
         return 0
-    lines: Sequence[Any] = (
-        await tx.execute(
-            select(OrderLine.product_id, OrderLine.quantity)
-            .where(OrderLine.order_id == order_id)
-            .order_by(OrderLine.product_id)
-        )
-    ).all()
-    await _lock_products(tx, [line.product_id for line in lines])
-    await tx.execute(
-        update(Product)
-        .where(Product.id == bindparam("product_id"))
-        .values(stock=Product.stock + bindparam("quantity")),
-        [{"product_id": line.product_id, "quantity": line.quantity} for line in lines],
-    )
+    await _lock_order_products(tx, order_id)
+    await tx.execute(_release_statement(), {"order_id": order_id})
     return 1
 
 
 @cache
 def _reserve_statement() -> Update:
+    """Take every line of a cart off the shelf in one conditional statement."""
     return (
         update(Product)
-        .where(Product.id == bindparam("product_id"), Product.stock >= bindparam("quantity"))
-        .values(stock=Product.stock - bindparam("quantity"))
+        .where(
+            CartItem.cart_id == bindparam("cart_id"),
+            CartItem.product_id == Product.id,
+            Product.stock >= CartItem.quantity,
+        )
+        .values(stock=Product.stock - CartItem.quantity)
     )
 
 
-async def _lock_products(tx: Tx, product_ids: list[int]) -> None:
-    """Take the products' row locks in id order (PostgreSQL), as checkout does."""
-    if product_ids and tx.dialect == "postgresql":
+@cache
+def _release_statement() -> Update:
+    """Put every line of an order back on the shelf in one statement."""
+    return (
+        update(Product)
+        .where(OrderLine.order_id == bindparam("order_id"), OrderLine.product_id == Product.id)
+        .values(stock=Product.stock + OrderLine.quantity)
+    )
+
+
+async def _lock_order_products(tx: Tx, order_id: str) -> None:
+    """Take the order's product row locks in id order (PostgreSQL), as checkout does, so that
+    releasing and reserving never wait on each other in a cycle."""
+    if tx.dialect == "postgresql":
         await tx.execute(
             select(Product.id)
-            .where(Product.id.in_(product_ids))
+            .join(OrderLine, OrderLine.product_id == Product.id)
+            .where(OrderLine.order_id == order_id)
             .order_by(Product.id)
-            .with_for_update()
+            .with_for_update(of=Product)
         )
-

@@ -54,7 +54,10 @@ async def confirm_payment(
     try:
         payload = PaymentCallbackIn.model_validate_json(body)
     except ValidationError as error:
-        return JSON({"detail": error.errors(include_url=False, include_context=False, include_input=False)}, status_code=422)
+        return JSON(
+            {"detail": error.errors(include_url=False, include_context=False, include_input=False)},
+            status_code=422,
+        )
     try:
         amount_cents = to_cents(payload.amount)
     except ValueError as error:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -57,9 +57,11 @@ async def confirm_payment(tx: Tx, callback: Callback) -> Answer:
 
     answer = await _apply(tx, callback)
     await tx.execute(
-        PaymentEvent.__table__.update()
+        update(PaymentEvent)
         .where(PaymentEvent.payment_id == callback.payment_id)
-        .values(response_status=answer.status_code, response_body=orjson.dumps(answer.body).decode())
+        .values(
+            response_status=answer.status_code, response_body=orjson.dumps(answer.body).decode()
+        )
     )
     return answer
 
@@ -129,4 +131,3 @@ async def _apply(tx: Tx, callback: Callback) -> Answer:
 
 def _amount(cents: int) -> str:
     return f"{Decimal(cents) / 100:.2f}"
-

@@ -31,9 +31,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = database is None
-        app.state.database = database or create_database(
-            settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
-        )
+        if owned:
+            app.state.database = create_database(
+                settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
+            )
         expiry = asyncio.create_task(_expire_periodically(app.state.database, settings))
         try:
             yield
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    if database is not None:
+        app.state.database = database
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
 

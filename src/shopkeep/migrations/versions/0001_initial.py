@@ -73,7 +73,9 @@ def upgrade() -> None:
         sa.Column("product_id", sa.Integer(), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("added_at", UTCDateTime(), nullable=False),
-        sa.CheckConstraint("quantity BETWEEN 1 AND 1000", name=op.f("ck_cart_items_quantity_range")),
+        sa.CheckConstraint(
+            "quantity BETWEEN 1 AND 1000", name=op.f("ck_cart_items_quantity_range")
+        ),
         sa.ForeignKeyConstraint(
             ["cart_id"],
             ["carts.id"],

@@ -1,0 +1,75 @@
+"""Migrations build the schema from nothing, and the models describe exactly that schema."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from shopkeep.migrate import upgrade
+from shopkeep.models import Base
+
+EXPECTED_TABLES = {
+    "categories",
+    "products",
+    "carts",
+    "cart_items",
+    "orders",
+    "order_lines",
+    "payment_events",
+}
+UNMODELLED = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")
+
+
+def _include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (reflected and name is not None and name.startswith(UNMODELLED))
+
+
+def _schema_report(connection: Connection) -> tuple[set[str], list[Any]]:
+    context = MigrationContext.configure(connection, opts={"include_object": _include})
+    tables = set(inspect(connection).get_table_names())
+    return tables, compare_metadata(context, Base.metadata)
+
+
+@pytest.fixture
+async def fresh_url(request: pytest.FixtureRequest, tmp_path: Any, database_url: str) -> str:
+    """An empty database of the same kind as `database_url`."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    name = "fresh_" + secrets.token_hex(4)
+    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return database_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_migrations_build_every_table_from_an_empty_database_and_match_the_models(
+    fresh_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, fresh_url)
+    if fresh_url.startswith("sqlite"):
+        engine = create_engine(fresh_url)
+        with engine.connect() as connection:
+            tables, differences = _schema_report(connection)
+        engine.dispose()
+    else:
+        async_engine = create_async_engine(fresh_url, poolclass=pool.NullPool)
+        async with async_engine.connect() as connection:
+            tables, differences = await connection.run_sync(_schema_report)
+        await async_engine.dispose()
+    assert tables >= EXPECTED_TABLES
+    assert differences == []
+
+
+async def test_upgrading_twice_is_harmless(fresh_url: str) -> None:
+    await asyncio.to_thread(upgrade, fresh_url)
+    await asyncio.to_thread(upgrade, fresh_url)

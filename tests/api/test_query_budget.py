@@ -1,0 +1,76 @@
+"""Listing a page and checking out a cart run a small, fixed number of SQL statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from shopkeep.db import Database, PostgresDatabase, SQLiteDatabase
+from tests.helpers import cart_with
+
+
+def _sync_engine(database: Database) -> Engine:
+    if isinstance(database, SQLiteDatabase):
+        return database.engine
+    assert isinstance(database, PostgresDatabase)
+    return database.engine.sync_engine
+
+
+@contextmanager
+def counting_statements(database: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # transaction control is not a query
+            statements.append(statement)
+
+    engine = _sync_engine(database)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+async def test_a_page_of_products_costs_at_most_two_statements(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    for url in (
+        "/products",
+        "/products?page=2&page_size=20",
+        "/products?search=wireless&sort_by=price",
+        "/products?category_id=1&min_price=10&max_price=500&min_rating=3&in_stock=true&page=2",
+    ):
+        with counting_statements(database) as statements:
+            response = await client.get(url)
+        assert response.status_code == 200
+        assert len(statements) <= 2, (url, statements)
+
+
+async def test_checkout_statement_count_does_not_grow_with_the_number_of_lines(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    counts = []
+    for lines in ([(1, 1)], [(1, 1), (2, 1), (3, 1), (4, 1), (6, 1)]):
+        cart_id = await cart_with(client, *lines)
+        with counting_statements(database) as statements:
+            response = await client.post(f"/cart/{cart_id}/checkout")
+        assert response.status_code == 200, response.text
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
+    assert counts[1] <= 8, counts
+
+
+async def test_cart_view_costs_two_statements_whatever_its_size(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    cart_id = await cart_with(client, (1, 1), (2, 1), (3, 1), (4, 1), (6, 1))
+    with counting_statements(database) as statements:
+        response = await client.get(f"/cart/{cart_id}")
+    assert len(response.json()["items"]) == 5
+    assert len(statements) <= 2, statements

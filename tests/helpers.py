@@ -1,0 +1,51 @@
+"""Small helpers shared by the API tests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import orjson
+
+from shopkeep import signature
+from tests.conftest import WEBHOOK_SECRET
+
+
+async def cart_with(client: httpx.AsyncClient, *lines: tuple[int, int]) -> str:
+    """A new cart holding `(product_id, quantity)` lines."""
+    cart_id: str = (await client.post("/cart")).json()["cart_id"]
+    for product_id, quantity in lines:
+        response = await client.post(
+            f"/cart/{cart_id}/items", json={"product_id": product_id, "quantity": quantity}
+        )
+        assert response.status_code == 200, response.text
+    return cart_id
+
+
+async def checked_out(client: httpx.AsyncClient, *lines: tuple[int, int]) -> dict[str, Any]:
+    """Checkout of a new cart: `{"order_id", "total", "message", "cart_id"}`."""
+    cart_id = await cart_with(client, *lines)
+    response = await client.post(f"/cart/{cart_id}/checkout")
+    assert response.status_code == 200, response.text
+    return {**response.json(), "cart_id": cart_id}
+
+
+def signed_callback(
+    payload: dict[str, Any], *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None
+) -> tuple[bytes, dict[str, str]]:
+    body = orjson.dumps(payload)
+    header = signature.sign(secret, body, timestamp=timestamp or int(time.time()))
+    return body, {signature.HEADER: header, "Content-Type": "application/json"}
+
+
+async def confirm(
+    client: httpx.AsyncClient, payload: dict[str, Any], **kwargs: Any
+) -> httpx.Response:
+    body, headers = signed_callback(payload, **kwargs)
+    return await client.post("/payments/confirm", content=body, headers=headers)
+
+
+async def stock_of(client: httpx.AsyncClient, product_id: int) -> int:
+    stock: int = (await client.get(f"/products/{product_id}")).json()["stock"]
+    return stock
