@@ -12,7 +12,6 @@ figures to <data dir>/bench.json. Exits 0 even when a target is missed; non-zero
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -28,9 +27,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from bench.agreement import collect_answers, disagreements, page_size_bytes
+from bench.agreement import Answer, collect_answers, compare, page_size_bytes
 from bench.catalog import DB_ENV, connect_readonly
-from bench.checkout import RawLoopResult, plan_carts, prepare_carts, raw_checkout_loop
+from bench.checkout import CartLines, RawLoopResult, plan_carts, prepare_carts, raw_checkout_loop
 from bench.fixture_db import create_fixture
 from bench.report import BenchReport, CheckoutRun, QueryRow, render, to_json
 from bench.servers import HOST, Server, fast_server_options, free_port, uvicorn_command
@@ -42,6 +41,7 @@ COLD_PATHS = 2_000
 AGREEMENT_SAMPLE = 10  # cold paths per list compared between naive store and target
 CART_SHARE_OF_FLOOR = 0.6  # prepare carts for checkouts at up to 60% of the floor's rate
 MIN_CARTS, MAX_CARTS = 2_000, 50_000
+PILOT_CARTS, PILOT_S = 1_000, 1.0
 
 
 @dataclass
@@ -194,13 +194,15 @@ class Harness:
             threads=self.options.threads,
         )
 
-    def wrk_script(self, server: Server, name: str, script: str) -> WrkResult:
+    def wrk_script(
+        self, server: Server, name: str, script: str, duration: float | None = None
+    ) -> WrkResult:
         script_path = self.data_dir / f"{name}.lua"
         script_path.write_text(script)
         return run_wrk(
             server.base_url,
             script=script_path,
-            duration_s=self.options.duration,
+            duration_s=duration or self.options.duration,
             connections=self.options.connections,
             threads=self.options.threads,
         )
@@ -224,7 +226,7 @@ class Harness:
 
     def measure_all(
         self, server: Server, workloads: list[Workload], sample: list[str]
-    ) -> tuple[dict[str, WrkResult], dict[str, str], int]:
+    ) -> tuple[dict[str, WrkResult], dict[str, Answer], int]:
         self.wrk(server, "/products", WARM_UP_S)
         size = page_size_bytes(server.base_url)
         answers = collect_answers(server.base_url, sample)
@@ -232,21 +234,32 @@ class Harness:
         return results, answers, size
 
     def measure_checkout(self, server: Server, floor: WrkResult) -> CheckoutRun:
-        wanted = self.options.carts or int(
-            CART_SHARE_OF_FLOOR * floor.ok_per_s * self.options.duration
-        )
-        wanted = max(MIN_CARTS, min(MAX_CARTS, wanted)) if not self.options.carts else wanted
-        plans = plan_carts(self.db_path, wanted, random.Random(3))
-        log(f"  preparing {len(plans):,} carts over HTTP ...")
+        """A short pilot sizes the cart stock (preparing carts costs far more than using them)."""
+        most = int(CART_SHARE_OF_FLOOR * floor.ok_per_s * self.options.duration)
+        most = self.options.carts or max(MIN_CARTS, min(MAX_CARTS, most))
+        plans = plan_carts(self.db_path, most + PILOT_CARTS, random.Random(3))
+        wanted = most
+        if self.options.carts is None:
+            pilot = self.checkouts(server, "pilot", plans[:PILOT_CARTS], PILOT_S)
+            if not pilot.exhausted:
+                wanted = min(most, int(pilot.ok_per_s * self.options.duration * 1.5) + 500)
+            plans = plans[PILOT_CARTS:]
+        result = self.checkouts(server, "checkout", plans[:wanted], self.options.duration)
+        return CheckoutRun(carts=min(wanted, len(plans)), result=result)
+
+    def checkouts(
+        self, server: Server, name: str, plans: list[CartLines], duration: float
+    ) -> WrkResult:
+        log(f"  preparing {len(plans):,} carts over HTTP for the {name} run ...")
         started = time.monotonic()
-        cart_ids = asyncio.run(prepare_carts(server.base_url, plans))
+        cart_ids = prepare_carts(server.base_url, plans)
         log(f"  prepared in {time.monotonic() - started:.1f} s")
-        ids_file = self.data_dir / "carts.txt"
+        ids_file = self.data_dir / f"{name}-carts.txt"
         ids_file.write_text("\n".join(cart_ids) + "\n")
         script = checkout_script(ids_file, self.options.threads)
-        result = self.wrk_script(server, "checkout", script)
-        log(f"  {server.name:<14} {'POST /cart/{id}/checkout':<36} {describe(result)}")
-        return CheckoutRun(carts=len(cart_ids), result=result)
+        result = self.wrk_script(server, name, script, duration)
+        log(f"  {server.name:<14} {f'{name}: POST /cart/{{id}}/checkout':<36} {describe(result)}")
+        return result
 
     def raw_loops(self) -> list[RawLoopResult]:
         loops = []
@@ -291,8 +304,7 @@ class Harness:
                 "naive": naive_bytes,
                 "target": target_bytes,
             },
-            disagreements=disagreements(naive_answers, target_answers),
-            answers_compared=len(naive_answers),
+            agreement=compare(naive_answers, target_answers),
         )
 
     def settings(self, products: int) -> dict[str, object]:
@@ -307,6 +319,7 @@ class Harness:
             "server_options": " ".join(fast_server_options()),
             "cold_paths_per_list": COLD_PATHS,
             "cpus": os.cpu_count(),
+            "load_average_1m_at_end": round(os.getloadavg()[0], 2),
             "python": platform.python_version(),
             "data_dir": str(self.data_dir),
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

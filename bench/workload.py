@@ -32,10 +32,10 @@ class Workload:
 def hot_workloads(conn: sqlite3.Connection) -> list[Workload]:
     detail_id = _detail_product_id(conn)
     return [
-        Workload("default", "GET /products (default page)", ("/products",)),
-        Workload("search", "?search=keyboard", ("/products?search=keyboard",)),
-        Workload("filtered", "seed 001 filtered + sorted", (SEED001_FILTER,)),
-        Workload("detail", f"GET /products/{detail_id}", (f"/products/{detail_id}",)),
+        Workload("default", "hot default page", ("/products",)),
+        Workload("search", "hot search=keyboard", ("/products?search=keyboard",)),
+        Workload("filtered", "hot seed-001 filter", (SEED001_FILTER,)),
+        Workload("detail", f"hot /products/{detail_id}", (f"/products/{detail_id}",)),
     ]
 
 
@@ -43,8 +43,8 @@ def cold_workloads(conn: sqlite3.Connection, count: int, seed: int = 1) -> list[
     searches = cold_search_paths(conn, count, random.Random(seed))
     filters = cold_filter_paths(conn, count, random.Random(seed + 1))
     return [
-        Workload("cold_search", f"cold search ({len(searches)} distinct)", searches),
-        Workload("cold_filter", f"cold filters ({len(filters)} distinct)", filters),
+        Workload("cold_search", f"cold search x{len(searches)}", searches),
+        Workload("cold_filter", f"cold filters x{len(filters)}", filters),
     ]
 
 
@@ -79,7 +79,11 @@ def cold_search_paths(conn: sqlite3.Connection, count: int, rng: random.Random) 
     terms = search_terms(conn, count, rng)
     paths = [_products_path({"search": term}) for term in terms]
     # a small vocabulary still gives `count` distinct searches: later pages and other orders
-    variants = [{"page": 2}, {"sort_by": "price"}, {"sort_by": "rating", "order": "desc"}]
+    variants: list[dict[str, object]] = [
+        {"page": 2},
+        {"sort_by": "price"},
+        {"sort_by": "rating", "order": "desc"},
+    ]
     for variant in variants:
         if len(paths) >= count:
             break

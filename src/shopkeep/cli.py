@@ -61,6 +61,7 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_
                 loaded += len(batch)
                 bar.update(len(batch))
         await database.write(seed.sync_product_ids)
+        await database.write(seed.analyze)
         return loaded
     finally:
         await database.close()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -82,9 +83,14 @@ def utcnow() -> datetime:
 
 
 class Tx(ABC):
-    """One open transaction; services run their statements through it."""
+    """One open transaction; services run their statements through it.
+
+    `memo` is a per-database, per-process dictionary where services may keep derived data
+    (such as cached counts) that they validate against the database themselves.
+    """
 
     dialect: str
+    memo: dict[str, Any]
 
     @abstractmethod
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]: ...
@@ -96,8 +102,9 @@ class Tx(ABC):
 class _SyncTx(Tx):
     dialect = "sqlite"
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, memo: dict[str, Any]) -> None:
         self._connection = connection
+        self.memo = memo
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self._connection.execute(statement, params)
@@ -106,8 +113,9 @@ class _SyncTx(Tx):
 class _AsyncTx(Tx):
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, memo: dict[str, Any]) -> None:
         self._connection = connection
+        self.memo = memo
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, params)
@@ -118,6 +126,7 @@ Work = Callable[Concatenate[Tx, P], Awaitable[T]]
 
 class Database(ABC):
     url: str
+    memo: dict[str, Any]
 
     @property
     @abstractmethod
@@ -139,7 +148,10 @@ class SQLiteDatabase(Database):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         self.url = url
         self.engine = sqlite_engine(url, synchronous=synchronous)
+        self.memo = {}
         self._write_lock = asyncio.Lock()
+        # Open connections kept for reuse: cheaper than a pool checkout per transaction.
+        self._idle: list[Connection] = []
 
     @property
     def dialect(self) -> str:
@@ -155,17 +167,26 @@ class SQLiteDatabase(Database):
     async def _run(self, begin: str, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         backoff = _Backoff()
         while True:
+            connection = self._idle.pop() if self._idle else self.engine.connect()
             try:
-                with self.engine.connect() as connection:
-                    connection.execution_options(sqlite_begin=begin)
-                    with connection.begin():
-                        return await work(_SyncTx(connection), *args, **kwargs)
-            except OperationalError as error:
+                connection.execution_options(sqlite_begin=begin)
+                with connection.begin():
+                    return await work(_SyncTx(connection, self.memo), *args, **kwargs)
+            except (OperationalError, sqlite3.OperationalError) as error:
+                # SQLite's own error comes straight from BEGIN (see sqlite_engine), SQLAlchemy's
+                # from statements.
                 if not _sqlite_busy(error):
                     raise
+            finally:
+                if connection.invalidated or connection.closed:
+                    connection.close()
+                else:
+                    self._idle.append(connection)
             await backoff.pause()
 
     async def close(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
 
 
@@ -173,6 +194,7 @@ class PostgresDatabase(Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, pool_size=10, max_overflow=20)
+        self.memo = {}
 
     @property
     def dialect(self) -> str:
@@ -180,14 +202,14 @@ class PostgresDatabase(Database):
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.engine.connect() as connection, connection.begin():
-            return await work(_AsyncTx(connection), *args, **kwargs)
+            return await work(_AsyncTx(connection, self.memo), *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         backoff = _Backoff()
         while True:
             try:
                 async with self.engine.connect() as connection, connection.begin():
-                    return await work(_AsyncTx(connection), *args, **kwargs)
+                    return await work(_AsyncTx(connection, self.memo), *args, **kwargs)
             except DBAPIError as error:
                 if _pg_state(error) not in RETRYABLE_PG_STATES:
                     raise
@@ -212,8 +234,9 @@ class _Backoff:
         self.delay = min(self.delay * 2, self.cap)
 
 
-def _sqlite_busy(error: OperationalError) -> bool:
-    message = str(error.orig).lower()
+def _sqlite_busy(error: OperationalError | sqlite3.OperationalError) -> bool:
+    original = error.orig if isinstance(error, OperationalError) else error
+    message = str(original).lower()
     return "locked" in message or "busy" in message
 
 
@@ -246,7 +269,8 @@ def sqlite_engine(url: str, *, synchronous: str = "FULL") -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: this runs once per transaction, on the hot path.
+        connection.connection.dbapi_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
     return engine
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from shopkeep.carts import service
 from shopkeep.carts.schemas import (
@@ -17,10 +15,9 @@ from shopkeep.carts.schemas import (
 )
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
-from shopkeep.store.deps import MAX_ID, DatabaseDep
+from shopkeep.store.deps import DatabaseDep, IdInPath
 
 router = APIRouter(prefix="/cart", tags=["cart"])
-ProductId = Annotated[int, Path(le=MAX_ID)]
 
 
 @router.post("", response_model=CartCreated)
@@ -42,7 +39,7 @@ async def add_item(database: DatabaseDep, cart_id: str, item: AddItem) -> Respon
     "/{cart_id}/items/{product_id}", response_model=CartOut, responses=error_responses(400, 404)
 )
 async def set_quantity(
-    database: DatabaseDep, cart_id: str, product_id: ProductId, change: SetQuantity
+    database: DatabaseDep, cart_id: str, product_id: IdInPath, change: SetQuantity
 ) -> Response:
     return JSON(await database.write(service.set_quantity, cart_id, product_id, change.quantity))
 
@@ -50,7 +47,7 @@ async def set_quantity(
 @router.delete(
     "/{cart_id}/items/{product_id}", response_model=ItemRemoved, responses=error_responses(404)
 )
-async def remove_item(database: DatabaseDep, cart_id: str, product_id: ProductId) -> Response:
+async def remove_item(database: DatabaseDep, cart_id: str, product_id: IdInPath) -> Response:
     return JSON(await database.write(service.remove_item, cart_id, product_id))
 
 

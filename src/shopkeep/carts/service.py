@@ -40,6 +40,11 @@ def new_id() -> str:
     return secrets.token_hex(16)
 
 
+def is_id(value: str) -> bool:
+    """Whether `value` has the shape of an id made by `new_id` (anything else cannot exist)."""
+    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+
+
 def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
     lowest = 0 if allow_zero else 1
     if quantity < lowest:
@@ -51,6 +56,8 @@ def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
 async def lock_open_cart(tx: Tx, cart_id: str) -> None:
     """Raise CartNotFound unless the cart is open; on PostgreSQL, hold its row until commit so
     that changes to one cart (and its checkout) happen one at a time."""
+    if not is_id(cart_id):
+        raise CartNotFound()
     status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id).with_for_update())
     if status != CART_OPEN:
         raise CartNotFound()
@@ -66,6 +73,8 @@ async def create_cart(tx: Tx) -> str:
 
 
 async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
+    if not is_id(cart_id):
+        raise CartNotFound()
     status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id))
     if status != CART_OPEN:
         raise CartNotFound()

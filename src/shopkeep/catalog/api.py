@@ -5,21 +5,23 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from shopkeep.catalog import service
 from shopkeep.catalog.demo import product_image_svg
-from shopkeep.catalog.schemas import CategoryOut, ProductDetail, ProductOut, ProductPage
+from shopkeep.catalog.schemas import (
+    CategoryOut,
+    ProductDetail,
+    ProductFilters,
+    ProductOut,
+    ProductPage,
+)
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
 from shopkeep.money import ceil_cents, floor_cents
-from shopkeep.store.deps import MAX_ID, DatabaseDep
+from shopkeep.store.deps import MAX_ID, DatabaseDep, IdInPath
 
 router = APIRouter(tags=["catalog"])
-
-MAX_PRICE = Decimal(1_000_000_000)
-MAX_PAGE = 1_000_000
-ProductId = Annotated[int, Path(le=MAX_ID, description="The product's id.")]
 
 
 @router.get("/categories", response_model=list[CategoryOut])
@@ -28,56 +30,36 @@ async def list_categories(database: DatabaseDep) -> Response:
 
 
 @router.get("/categories/{category_id}", response_model=CategoryOut, responses=error_responses(404))
-async def get_category(
-    database: DatabaseDep, category_id: Annotated[int, Path(le=MAX_ID)]
-) -> Response:
+async def get_category(database: DatabaseDep, category_id: IdInPath) -> Response:
     return JSON(await database.read(service.get_category, category_id))
 
 
 @router.get("/products", response_model=ProductPage)
 async def list_products(
-    database: DatabaseDep,
-    category_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    brand: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
-    min_price: Annotated[Decimal | None, Query(ge=0, le=MAX_PRICE)] = None,
-    max_price: Annotated[Decimal | None, Query(ge=0, le=MAX_PRICE)] = None,
-    min_rating: Annotated[Decimal | None, Query(ge=0, le=5)] = None,
-    in_stock: bool = False,
-    search: Annotated[
-        str | None,
-        Query(
-            min_length=1,
-            max_length=200,
-            description="Case-insensitive substring of name or description.",
-        ),
-    ] = None,
-    sort_by: Annotated[service.SortField, Query()] = "id",
-    order: Annotated[service.SortOrder, Query()] = "asc",
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 10,
-    seller_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    min_stock: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
+    database: DatabaseDep, params: Annotated[ProductFilters, Query()]
 ) -> Response:
     query = service.ProductQuery(
-        category_id=category_id,
-        brand=brand,
-        min_price_cents=ceil_cents(min_price) if min_price is not None else None,
-        max_price_cents=floor_cents(max_price) if max_price is not None else None,
-        min_rating_tenths=_ceil_tenths(min_rating) if min_rating is not None else None,
-        in_stock=in_stock,
-        min_stock=min_stock,
-        seller_id=seller_id,
-        search=search,
-        sort_by=sort_by,
-        order=order,
-        page=page,
-        page_size=page_size,
+        category_id=params.category_id,
+        brand=params.brand,
+        min_price_cents=ceil_cents(params.min_price) if params.min_price is not None else None,
+        max_price_cents=floor_cents(params.max_price) if params.max_price is not None else None,
+        min_rating_tenths=_ceil_tenths(params.min_rating)
+        if params.min_rating is not None
+        else None,
+        in_stock=params.in_stock,
+        min_stock=params.min_stock,
+        seller_id=params.seller_id,
+        search=params.search,
+        sort_by=params.sort_by,
+        order=params.order,
+        page=params.page,
+        page_size=params.page_size,
     )
     return JSON(await database.read(service.search_products, query))
 
 
 @router.get("/products/{product_id}", response_model=ProductDetail, responses=error_responses(404))
-async def get_product(database: DatabaseDep, product_id: ProductId) -> Response:
+async def get_product(database: DatabaseDep, product_id: IdInPath) -> Response:
     return JSON(await database.read(service.get_product, product_id))
 
 
@@ -95,7 +77,7 @@ async def list_brands(
 )
 async def related_products(
     database: DatabaseDep,
-    product_id: ProductId,
+    product_id: IdInPath,
     limit: Annotated[int, Query(ge=1, le=20)] = 4,
 ) -> Response:
     return JSON(await database.read(service.related_products, product_id, limit))
@@ -106,7 +88,7 @@ async def related_products(
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}}, **error_responses(404)},
 )
-async def product_image(database: DatabaseDep, product_id: ProductId) -> Response:
+async def product_image(database: DatabaseDep, product_id: IdInPath) -> Response:
     product = await database.read(service.get_product, product_id)
     return Response(
         product_image_svg(product["name"], product["category_id"]),

@@ -15,6 +15,17 @@ class Category(Base):
     product_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class CatalogState(Base):
+    """One row whose `version` moves whenever a product is added, removed, or changes in a way
+    that can change which filters it matches (stock aside). Counts of matching products are
+    cached per version; database triggers (see the migrations) keep it current."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -23,6 +34,8 @@ class Product(Base):
         CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
         Index(None, "category_id", "id"),
         Index(None, "category_id", "brand"),
+        Index(None, "category_id", "price_cents", "rating_tenths"),
+        Index(None, "price_cents"),
         Index(None, "price_cents", "rating_tenths"),
         Index(None, "rating_tenths"),
         Index(None, "name"),

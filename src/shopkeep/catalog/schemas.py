@@ -2,7 +2,48 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ID = 2**31 - 1
+MAX_PRICE = Decimal(1_000_000_000)
+MAX_PAGE = 1_000_000
+# Databases cannot store NUL characters, so text holding one is refused rather than searched.
+NO_NUL = r"^[^\x00]*$"
+
+
+class ProductFilters(BaseModel):
+    """The query parameters of `GET /products`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    category_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    brand: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Brand, compared case-insensitively.",
+    )
+    min_price: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE, description="Inclusive.")
+    max_price: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE, description="Inclusive.")
+    min_rating: Decimal | None = Field(default=None, ge=0, le=5)
+    in_stock: bool = Field(default=False, description="Only products with stock > 0.")
+    search: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Case-insensitive substring of the name or the description.",
+    )
+    sort_by: Literal["id", "price", "rating", "name"] = "id"
+    order: Literal["asc", "desc"] = "asc"
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=10, ge=1, le=100)
+    seller_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    min_stock: int | None = Field(default=None, ge=0, le=MAX_ID, description="Stock >= this.")
 
 
 class CategoryOut(BaseModel):

@@ -67,6 +67,11 @@ async def sync_product_ids(tx: Tx) -> None:
         )
 
 
+async def analyze(tx: Tx) -> None:
+    """Refresh the query planner's statistics after a bulk load."""
+    await tx.execute(text("ANALYZE"))
+
+
 def catalog(total: int) -> Iterator[DemoProduct]:
     """The demo catalog, then generated products up to `total` in all."""
     yield from DEMO_PRODUCTS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Hashable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -17,7 +19,7 @@ from sqlalchemy import (
     table,
 )
 
-from shopkeep.catalog.models import Category, Product
+from shopkeep.catalog.models import CatalogState, Category, Product
 from shopkeep.db import AnySelect, Tx
 from shopkeep.errors import NotFound
 from shopkeep.money import as_json_number
@@ -157,24 +159,68 @@ async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str
     return [product_json(row) for row in rows]
 
 
+class CountCache:
+    """Exact match counts of recent queries, each valid for one catalog version.
+
+    Counting many matches dominates a catalog query; the catalog version (kept by database
+    triggers, read in the same statement as the page) says when a count may be reused.
+    Queries filtering on stock are never cached: stock moves with every checkout.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
+
+    def get(self, key: Hashable, version: int) -> int | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        self._entries.move_to_end(key)
+        return entry[1]
+
+    def put(self, key: Hashable, version: int, count: int) -> None:
+        self._entries[key] = (version, count)
+        self._entries.move_to_end(key)
+        if len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+
 async def search_products(tx: Tx, query: ProductQuery) -> dict[str, Any]:
     """One page of products matching `query`, with the exact number of matches."""
     shape, params = _shape_and_params(tx.dialect, query)
-    page_statement, count_statement = _listing_statements(shape)
+    listing = _listing_statements(shape)
     offset = (query.page - 1) * query.page_size
     rows = (
-        await tx.execute(page_statement, {**params, "limit": query.page_size, "offset": offset})
+        await tx.execute(listing.page, {**params, "limit": query.page_size, "offset": offset})
     ).all()
-    if offset == 0 and len(rows) < query.page_size:
+    if listing.total_in_page and rows:
+        total = int(rows[0].total)
+    elif offset == 0 and len(rows) < query.page_size:
         total = len(rows)  # the first page holds every match: no need to count
     else:
-        total = int(await tx.scalar(count_statement, params) or 0)
+        total = await _count(
+            tx, shape, params, listing.count, rows[0].catalog_version if rows else None
+        )
     return {
         "total": total,
         "page": query.page,
         "page_size": query.page_size,
         "products": [product_json(row) for row in rows],
     }
+
+
+async def _count(
+    tx: Tx, shape: _Shape, params: dict[str, Any], statement: AnySelect, version: int | None
+) -> int:
+    cacheable = not (shape.in_stock or shape.min_stock)
+    cache: CountCache = tx.memo.setdefault("catalog.counts", CountCache())
+    key = (shape, tuple(sorted(params.items())))
+    if cacheable and version is not None and (count := cache.get(key, version)) is not None:
+        return count
+    row = (await tx.execute(statement, params)).one()
+    if cacheable:
+        cache.put(key, row.catalog_version, row.total)
+    return int(row.total)
 
 
 def _like_pattern(term: str) -> str:
@@ -256,27 +302,52 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    page: AnySelect
+    count: AnySelect
+    # True when the total is precomputed (no filter, or only a category) and so cheap enough
+    # to ride along with the page, saving a statement.
+    total_in_page: bool
+
+
 @cache
-def _listing_statements(shape: _Shape) -> tuple[AnySelect, AnySelect]:
+def _listing_statements(shape: _Shape) -> _Listing:
     conditions = _conditions(shape)
     sort_column = _SORT_COLUMNS[shape.sort_by]
-    ordering = sort_column.desc() if shape.order == "desc" else sort_column.asc()
+    descending = shape.order == "desc"
+    ordering = sort_column.desc() if descending else sort_column.asc()
+    # Ties follow the sort's direction, so one index walk serves the whole ORDER BY.
+    tie_breaker = Product.id.desc() if descending and shape.sort_by != "id" else Product.id.asc()
+    version = select(CatalogState.version).where(CatalogState.id == 1).scalar_subquery()
+
+    total: ColumnElement[Any]
+    precomputed = True
+    if not conditions:
+        # Category rows carry their product counts (kept by triggers).
+        total = select(func.coalesce(func.sum(Category.product_count), 0)).scalar_subquery()
+    elif shape.category and len(conditions) == 1:
+        total = (
+            select(Category.product_count)
+            .where(Category.id == bindparam("category_id"))
+            .scalar_subquery()
+        )
+    else:
+        precomputed = False
+        total = select(func.count()).select_from(Product).where(*conditions).scalar_subquery()
+
+    extra = [version.label("catalog_version")]
+    if precomputed:
+        extra.append(total.label("total"))
     page = (
-        select(*PRODUCT_COLUMNS)
+        select(*PRODUCT_COLUMNS, *extra)
         .where(*conditions)
-        .order_by(ordering, Product.id.asc())
+        .order_by(ordering, tie_breaker)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    count: AnySelect
-    if not conditions:
-        # Category rows carry their product counts (kept by triggers).
-        count = select(func.coalesce(func.sum(Category.product_count), 0))
-    elif shape.category and len(conditions) == 1:
-        count = select(Category.product_count).where(Category.id == bindparam("category_id"))
-    else:
-        count = select(func.count()).select_from(Product).where(*conditions)
-    return page, count
+    count = select(total.label("total"), version.label("catalog_version"))
+    return _Listing(page=page, count=count, total_in_page=precomputed)
 
 
 @cache

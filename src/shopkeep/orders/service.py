@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, insert, select, update
+from sqlalchemy import ColumnElement, Update, bindparam, insert, or_, select, update
 
 from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
-from shopkeep.carts.service import lock_open_cart, new_id
+from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
 from shopkeep.db import Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
@@ -64,6 +64,8 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
         select(Order.id).where(Order.cart_id == cart_id, Order.status == PENDING_PAYMENT)
     )
     if previous is not None:
+        # Lock what both the old order and the cart hold at once, in id order.
+        await _lock_products(tx, [previous], cart_id=cart_id)
         await _close_pending(tx, previous, CANCELLED)
 
     # Lock the products in id order (PostgreSQL) so two checkouts never wait on each other in a
@@ -126,6 +128,8 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
 
 
 async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
+    if not is_id(order_id):
+        raise OrderNotFound()
     order = (await tx.execute(select(Order.__table__).where(Order.id == order_id))).first()
     if order is None:
         raise OrderNotFound()
@@ -159,6 +163,8 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
 
 async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int] | None:
     """The order's status and total in cents, locked until commit; None when it doesn't exist."""
+    if not is_id(order_id):
+        return None
     row = (
         await tx.execute(
             select(Order.status, Order.total_cents).where(Order.id == order_id).with_for_update()
@@ -202,6 +208,7 @@ async def expire_orders(tx: Tx, now: datetime | None = None, limit: int = 500) -
         .scalars()
         .all()
     )
+    await _lock_products(tx, list(due))
     expired = 0
     for order_id in due:
         expired += await _close_pending(tx, order_id, EXPIRED)
@@ -224,7 +231,7 @@ async def _close_pending(
     )
     if not moved.rowcount:
         return 0
-    await _lock_order_products(tx, order_id)
+    await _lock_products(tx, [order_id])
     await tx.execute(_release_statement(), {"order_id": order_id})
     return 1
 
@@ -253,14 +260,16 @@ def _release_statement() -> Update:
     )
 
 
-async def _lock_order_products(tx: Tx, order_id: str) -> None:
-    """Take the order's product row locks in id order (PostgreSQL), as checkout does, so that
-    releasing and reserving never wait on each other in a cycle."""
-    if tx.dialect == "postgresql":
-        await tx.execute(
-            select(Product.id)
-            .join(OrderLine, OrderLine.product_id == Product.id)
-            .where(OrderLine.order_id == order_id)
-            .order_by(Product.id)
-            .with_for_update(of=Product)
-        )
+async def _lock_products(tx: Tx, order_ids: list[str], *, cart_id: str | None = None) -> None:
+    """Take the row locks of every product the orders (and the cart) hold, in one statement and
+    in id order, as checkout does (PostgreSQL; SQLite runs one writer at a time). Locks taken
+    in one global order can never wait on each other in a cycle."""
+    if tx.dialect != "postgresql" or not order_ids:
+        return
+    held: ColumnElement[bool] = Product.id.in_(
+        select(OrderLine.product_id).where(OrderLine.order_id.in_(order_ids))
+    )
+    if cart_id is not None:
+        in_cart = Product.id.in_(select(CartItem.product_id).where(CartItem.cart_id == cart_id))
+        held = or_(held, in_cart)
+    await tx.execute(select(Product.id).where(held).order_by(Product.id).with_for_update())

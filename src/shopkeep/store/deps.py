@@ -1,21 +1,24 @@
-"""Typed dependencies shared by the store's routers."""
+"""Typed dependencies shared by the store's routers.
+
+They are `async`: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from shopkeep.config import Settings
 from shopkeep.db import Database
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -23,5 +26,8 @@ def get_settings(request: Request) -> Settings:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-# Largest id a path or query may carry: ids are 32-bit integers in the database.
+# Ids are 32-bit integers in the database: a path id outside that range is refused (422), any
+# other unknown id is simply not found (404).
 MAX_ID = 2**31 - 1
+MIN_ID = -(2**31)
+IdInPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]

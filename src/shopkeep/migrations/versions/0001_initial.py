@@ -12,6 +12,10 @@ from alembic import op
 
 from shopkeep.db import UTCDateTime
 
+# Product columns whose changes can alter which catalog filters a product matches (stock aside:
+# stock filters are never answered from the count cache).
+FILTERED_COLUMNS = "name, description, brand, category_id, price_cents, rating_tenths, seller_id"
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -49,6 +53,8 @@ def upgrade() -> None:
     )
     for columns in (
         ["category_id", "brand"],
+        ["category_id", "price_cents", "rating_tenths"],
+        ["price_cents"],
         ["category_id", "id"],
         ["name"],
         ["price_cents", "rating_tenths"],
@@ -58,6 +64,14 @@ def upgrade() -> None:
     ):
         op.create_index(op.f(f"ix_products_{'_'.join(columns)}"), "products", columns)
     op.create_index("ix_products_brand_lower", "products", [sa.text("lower(brand)")])
+
+    catalog_state = op.create_table(
+        "catalog_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.BigInteger(), server_default="0", nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_catalog_state")),
+    )
+    op.bulk_insert(catalog_state, [{"id": 1, "version": 0}])
 
     op.create_table(
         "carts",
@@ -161,6 +175,16 @@ def _sqlite_upgrade() -> None:
         "UPDATE categories SET product_count = product_count - 1 WHERE id = OLD.category_id; "
         "UPDATE categories SET product_count = product_count + 1 WHERE id = NEW.category_id; END"
     )
+    # The catalog version moves with every change that can alter which filters match.
+    for event, table_event in (
+        ("insert", "INSERT"),
+        ("delete", "DELETE"),
+        ("update", f"UPDATE OF {FILTERED_COLUMNS}"),
+    ):
+        op.execute(
+            f"CREATE TRIGGER products_version_{event} AFTER {table_event} ON products BEGIN "
+            "UPDATE catalog_state SET version = version + 1 WHERE id = 1; END"
+        )
     # Substring search over name and description: a trigram full-text index kept by triggers.
     op.execute(
         "CREATE VIRTUAL TABLE products_search USING fts5("
@@ -209,6 +233,20 @@ def _postgresql_upgrade() -> None:
         "FOR EACH ROW WHEN (OLD.category_id IS DISTINCT FROM NEW.category_id) "
         "EXECUTE FUNCTION products_count()"
     )
+    op.execute(
+        """
+        CREATE FUNCTION catalog_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            UPDATE catalog_state SET version = version + 1 WHERE id = 1;
+            RETURN NULL;
+        END $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER products_version_change "
+        f"AFTER INSERT OR DELETE OR UPDATE OF {FILTERED_COLUMNS} ON products "
+        "FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump()"
+    )
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute(
         "CREATE INDEX ix_products_name_trgm ON products USING gin (lower(name) gin_trgm_ops)"
@@ -227,10 +265,22 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER products_search_{trigger}")
         for trigger in ("insert", "delete", "move"):
             op.execute(f"DROP TRIGGER products_count_{trigger}")
+        for trigger in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER products_version_{trigger}")
     else:
         op.execute("DROP TRIGGER products_count_change ON products")
         op.execute("DROP TRIGGER products_count_move ON products")
         op.execute("DROP FUNCTION products_count()")
-    for table in ("payment_events", "order_lines", "orders", "cart_items", "carts", "products"):
+        op.execute("DROP TRIGGER products_version_change ON products")
+        op.execute("DROP FUNCTION catalog_version_bump()")
+    for table in (
+        "payment_events",
+        "order_lines",
+        "orders",
+        "cart_items",
+        "carts",
+        "catalog_state",
+        "products",
+    ):
         op.drop_table(table)
     op.drop_table("categories")
