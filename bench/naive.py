@@ -41,41 +41,6 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
 app = FastAPI(title="Shopkeep bench: naive in-memory store", lifespan=lifespan)
 
 
-def matches(
-    product: Product,
-    *,
-    category_id: int | None,
-    brand: str | None,
-    min_price: float | None,
-    max_price: float | None,
-    min_rating: float | None,
-    in_stock: bool | None,
-    search: str | None,
-    seller_id: int | None,
-    min_stock: int | None,
-) -> bool:
-    if category_id is not None and product["category_id"] != category_id:
-        return False
-    if brand is not None and product["brand"].lower() != brand.lower():
-        return False
-    if min_price is not None and product["price"] < min_price:
-        return False
-    if max_price is not None and product["price"] > max_price:
-        return False
-    if min_rating is not None and product["rating"] < min_rating:
-        return False
-    if in_stock and product["stock"] <= 0:
-        return False
-    if seller_id is not None and product["seller_id"] != seller_id:
-        return False
-    if min_stock is not None and product["stock"] < min_stock:
-        return False
-    if search is not None:
-        needle = search.lower()
-        return needle in product["name"].lower() or needle in product["description"].lower()
-    return True
-
-
 def sort_key(sort_by: str | None) -> Any:
     if sort_by == "name":
         return lambda product: product["name"].lower()
@@ -100,23 +65,32 @@ async def list_products(
     seller_id: int | None = None,
     min_stock: Annotated[int | None, Query(ge=0)] = None,
 ) -> dict[str, Any]:
-    found = [
-        product
-        for product in products
-        if matches(
-            product,
-            category_id=category_id,
-            brand=brand,
-            min_price=min_price,
-            max_price=max_price,
-            min_rating=min_rating,
-            in_stock=in_stock,
-            search=search,
-            seller_id=seller_id,
-            min_stock=min_stock,
-        )
-    ]
-    found.sort(key=sort_key(sort_by), reverse=order == "desc")
+    # Each filter given narrows the list in turn, as a straightforward in-memory store would.
+    found = products
+    if category_id is not None:
+        found = [p for p in found if p["category_id"] == category_id]
+    if brand is not None:
+        wanted = brand.lower()
+        found = [p for p in found if p["brand"].lower() == wanted]
+    if min_price is not None:
+        found = [p for p in found if p["price"] >= min_price]
+    if max_price is not None:
+        found = [p for p in found if p["price"] <= max_price]
+    if min_rating is not None:
+        found = [p for p in found if p["rating"] >= min_rating]
+    if in_stock:
+        found = [p for p in found if p["stock"] > 0]
+    if seller_id is not None:
+        found = [p for p in found if p["seller_id"] == seller_id]
+    if min_stock is not None:
+        found = [p for p in found if p["stock"] >= min_stock]
+    if search is not None:
+        needle = search.lower()
+        found = [
+            p for p in found if needle in p["name"].lower() or needle in p["description"].lower()
+        ]
+    if sort_by is not None or order == "desc":
+        found = sorted(found, key=sort_key(sort_by), reverse=order == "desc")
     start = (page - 1) * page_size
     return {
         "total": len(found),

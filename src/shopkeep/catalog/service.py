@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Row,
     bindparam,
     func,
     literal_column,
@@ -96,6 +98,33 @@ class _Shape:
     search: Literal["", "indexed", "scan"]
     sort_by: SortField
     order: SortOrder
+    broad: bool = False  # most of the catalog matches (decided once the count is known)
+
+    @property
+    def counted_first(self) -> bool:
+        """Whether the page's plan depends on how many products match: when anything filters
+        rows, or the page is sorted by something other than id."""
+        return self.filtered or self.sort_by != "id"
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the total must be counted (anything beyond a category filters rows)."""
+        return self.narrowed or bool(self.search)
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether a filter other than the category and the search applies."""
+        return any(
+            (
+                self.brand,
+                self.min_price,
+                self.max_price,
+                self.min_rating,
+                self.in_stock,
+                self.min_stock,
+                self.seller,
+            )
+        )
 
 
 def product_json(row: Any) -> dict[str, Any]:
@@ -160,47 +189,57 @@ async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str
 
 
 class CountCache:
-    """Exact match counts of recent queries, each valid for one catalog version.
+    """Exact match counts of recent queries, each tagged with the catalog version it was
+    counted at.
 
-    Counting many matches dominates a catalog query; the catalog version (kept by database
-    triggers, read in the same statement as the page) says when a count may be reused.
-    Queries filtering on stock are never cached: stock moves with every checkout.
+    Counting many matches dominates a catalog query. The catalog version (kept by database
+    triggers) says when a count may be reused: it moves whenever a product is added, removed,
+    changes a filtered column, or its stock reaches or leaves zero (`in_stock`). Counts with
+    `min_stock` are never cached: stock moves with every checkout.
     """
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[int, int]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, _Count]] = OrderedDict()
 
-    def get(self, key: Hashable, version: int) -> int | None:
+    def get(self, key: Hashable) -> tuple[int, _Count] | None:
         entry = self._entries.get(key)
-        if entry is None or entry[0] != version:
-            return None
-        self._entries.move_to_end(key)
-        return entry[1]
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
 
-    def put(self, key: Hashable, version: int, count: int) -> None:
+    def put(self, key: Hashable, version: int, count: _Count) -> None:
         self._entries[key] = (version, count)
         self._entries.move_to_end(key)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
 
 
+@dataclass(frozen=True, slots=True)
+class _Count:
+    total: int
+    catalog_size: int
+
+    def broad(self, offset: int, limit: int) -> bool:
+        """Whether so many products match that walking the sort order beats filtering.
+
+        Walking reads about (offset + limit) * size / total rows; filtering reads `total` rows
+        and then sorts them.
+        """
+        return self.total * self.total > (offset + limit) * self.catalog_size
+
+
 async def search_products(tx: Tx, query: ProductQuery) -> dict[str, Any]:
     """One page of products matching `query`, with the exact number of matches."""
     shape, params = _shape_and_params(tx.dialect, query)
-    listing = _listing_statements(shape)
     offset = (query.page - 1) * query.page_size
-    rows = (
-        await tx.execute(listing.page, {**params, "limit": query.page_size, "offset": offset})
-    ).all()
-    if listing.total_in_page and rows:
-        total = int(rows[0].total)
-    elif offset == 0 and len(rows) < query.page_size:
-        total = len(rows)  # the first page holds every match: no need to count
+    page_params = {**params, "limit": query.page_size, "offset": offset}
+    if shape.counted_first:
+        total, rows = await _filtered_page(tx, shape, params, page_params)
     else:
-        total = await _count(
-            tx, shape, params, listing.count, rows[0].catalog_version if rows else None
-        )
+        # The total is precomputed: it rides along with the page.
+        rows = (await tx.execute(_page_statement(shape), page_params)).all()
+        total = int(rows[0].total) if rows else await _precomputed_total(tx, shape, params)
     return {
         "total": total,
         "page": query.page,
@@ -209,18 +248,40 @@ async def search_products(tx: Tx, query: ProductQuery) -> dict[str, Any]:
     }
 
 
-async def _count(
-    tx: Tx, shape: _Shape, params: dict[str, Any], statement: AnySelect, version: int | None
-) -> int:
-    cacheable = not (shape.in_stock or shape.min_stock)
+async def _filtered_page(
+    tx: Tx, shape: _Shape, params: dict[str, Any], page_params: dict[str, Any]
+) -> tuple[int, Sequence[Row[Any]]]:
+    """Count, then fetch the page with the plan the count calls for.
+
+    A cached count is trusted only when the page, read in one statement with the catalog
+    version, shows the version it was counted at: one statement in the usual case.
+    """
+    offset = page_params["offset"]
     cache: CountCache = tx.memo.setdefault("catalog.counts", CountCache())
     key = (shape, tuple(sorted(params.items())))
-    if cacheable and version is not None and (count := cache.get(key, version)) is not None:
-        return count
-    row = (await tx.execute(statement, params)).one()
-    if cacheable:
-        cache.put(key, row.catalog_version, row.total)
-    return int(row.total)
+    cached = None if shape.min_stock else cache.get(key)
+    if cached is not None:
+        version, count = cached
+        if offset < count.total:
+            rows = (await tx.execute(_planned(shape, count, page_params), page_params)).all()
+            if rows and rows[0].catalog_version == version:
+                return count.total, rows
+    row = (await tx.execute(_count_statement(shape), params)).one()
+    count = _Count(total=int(row.total), catalog_size=int(row.catalog_size))
+    if not shape.min_stock:
+        cache.put(key, row.catalog_version, count)
+    if offset >= count.total:
+        return count.total, []
+    return count.total, (await tx.execute(_planned(shape, count, page_params), page_params)).all()
+
+
+def _planned(shape: _Shape, count: _Count, page_params: dict[str, Any]) -> AnySelect:
+    broad = count.broad(page_params["offset"], page_params["limit"])
+    return _page_statement(dataclasses.replace(shape, broad=broad))
+
+
+async def _precomputed_total(tx: Tx, shape: _Shape, params: dict[str, Any]) -> int:
+    return int((await tx.execute(_count_statement(shape), params)).one().total)
 
 
 def _like_pattern(term: str) -> str:
@@ -232,12 +293,12 @@ def _shape_and_params(dialect: str, query: ProductQuery) -> tuple[_Shape, dict[s
     params: dict[str, Any] = {}
     search_mode: Literal["", "indexed", "scan"] = ""
     if query.search is not None:
+        params["pattern"] = _like_pattern(query.search.lower())
+        search_mode = "scan"
         if dialect == "sqlite" and len(query.search) >= MIN_INDEXED_SEARCH:
             search_mode = "indexed"
             params["fts"] = '"' + query.search.replace('"', '""') + '"'
-        else:
-            search_mode = "scan"
-            params["pattern"] = _like_pattern(query.search.lower())
+
     optional = {
         "category_id": query.category_id,
         "brand": query.brand.lower() if query.brand is not None else None,
@@ -265,25 +326,35 @@ def _shape_and_params(dialect: str, query: ProductQuery) -> tuple[_Shape, dict[s
     return shape, params
 
 
-def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
+def _conditions(shape: _Shape, *, indexed: bool = True) -> list[ColumnElement[bool]]:
+    """The WHERE terms of a shape. With `indexed=False` (SQLite only) the filters are written so
+    that no index can serve them (`column + 0`, a substring test instead of the search index),
+    which leaves the sort order's index as the planner's only choice: the fast plan when many
+    products match."""
+
+    def column(attribute: Any) -> ColumnElement[Any]:
+        if indexed or shape.dialect != "sqlite":
+            return cast(ColumnElement[Any], attribute)
+        return cast(ColumnElement[Any], attribute + literal_column("0"))
+
     conditions: list[ColumnElement[bool]] = []
     if shape.category:
-        conditions.append(Product.category_id == bindparam("category_id"))
+        conditions.append(column(Product.category_id) == bindparam("category_id"))
     if shape.brand:
-        conditions.append(func.lower(Product.brand) == bindparam("brand"))
+        conditions.append(Product.brand_key == bindparam("brand"))
     if shape.min_price:
-        conditions.append(Product.price_cents >= bindparam("min_price"))
+        conditions.append(column(Product.price_cents) >= bindparam("min_price"))
     if shape.max_price:
-        conditions.append(Product.price_cents <= bindparam("max_price"))
+        conditions.append(column(Product.price_cents) <= bindparam("max_price"))
     if shape.min_rating:
-        conditions.append(Product.rating_tenths >= bindparam("min_rating"))
+        conditions.append(column(Product.rating_tenths) >= bindparam("min_rating"))
     if shape.in_stock:
-        conditions.append(Product.stock > 0)
+        conditions.append(column(Product.stock) > 0)
     if shape.min_stock:
-        conditions.append(Product.stock >= bindparam("min_stock"))
+        conditions.append(column(Product.stock) >= bindparam("min_stock"))
     if shape.seller:
-        conditions.append(Product.seller_id == bindparam("seller_id"))
-    if shape.search == "indexed":
+        conditions.append(column(Product.seller_id) == bindparam("seller_id"))
+    if shape.search == "indexed" and (indexed or shape.dialect != "sqlite"):
         search_index = table("products_search")
         matches: AnySelect = (
             select(literal_column("rowid"))
@@ -291,7 +362,7 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
             .where(literal_column("products_search").op("MATCH")(bindparam("fts")))
         )
         conditions.append(Product.id.in_(matches))
-    elif shape.search == "scan":
+    elif shape.search:
         pattern: BindParameter[str] = bindparam("pattern")
         conditions.append(
             or_(
@@ -302,52 +373,67 @@ def _conditions(shape: _Shape) -> list[ColumnElement[bool]]:
     return conditions
 
 
-@dataclass(frozen=True, slots=True)
-class _Listing:
-    page: AnySelect
-    count: AnySelect
-    # True when the total is precomputed (no filter, or only a category) and so cheap enough
-    # to ride along with the page, saving a statement.
-    total_in_page: bool
+@cache
+def _version_statement() -> AnySelect:
+    return select(CatalogState.version).where(CatalogState.id == 1)
+
+
+def _total_expression(shape: _Shape) -> ColumnElement[Any]:
+    if shape.search == "indexed" and not (shape.category or shape.narrowed):
+        # The search index counts its own matches several times faster than a join does.
+        return (
+            select(func.count())
+            .select_from(table("products_search"))
+            .where(literal_column("products_search").op("MATCH")(bindparam("fts")))
+            .scalar_subquery()
+        )
+    if shape.filtered:
+        return (
+            select(func.count()).select_from(Product).where(*_conditions(shape)).scalar_subquery()
+        )
+    # Category rows carry their product counts (kept by triggers).
+    if shape.category:
+        in_category = (
+            select(Category.product_count)
+            .where(Category.id == bindparam("category_id"))
+            .scalar_subquery()
+        )
+        return func.coalesce(in_category, 0)
+    return select(func.coalesce(func.sum(Category.product_count), 0)).scalar_subquery()
 
 
 @cache
-def _listing_statements(shape: _Shape) -> _Listing:
-    conditions = _conditions(shape)
+def _count_statement(shape: _Shape) -> AnySelect:
+    catalog_size = select(func.coalesce(func.sum(Category.product_count), 0)).scalar_subquery()
+    version = _version_statement().scalar_subquery()
+    return select(
+        _total_expression(shape).label("total"),
+        catalog_size.label("catalog_size"),
+        version.label("catalog_version"),
+    )
+
+
+@cache
+def _page_statement(shape: _Shape) -> AnySelect:
     sort_column = _SORT_COLUMNS[shape.sort_by]
     descending = shape.order == "desc"
     ordering = sort_column.desc() if descending else sort_column.asc()
     # Ties follow the sort's direction, so one index walk serves the whole ORDER BY.
     tie_breaker = Product.id.desc() if descending and shape.sort_by != "id" else Product.id.asc()
-    version = select(CatalogState.version).where(CatalogState.id == 1).scalar_subquery()
-
-    total: ColumnElement[Any]
-    precomputed = True
-    if not conditions:
-        # Category rows carry their product counts (kept by triggers).
-        total = select(func.coalesce(func.sum(Category.product_count), 0)).scalar_subquery()
-    elif shape.category and len(conditions) == 1:
-        total = (
-            select(Category.product_count)
-            .where(Category.id == bindparam("category_id"))
-            .scalar_subquery()
-        )
-    else:
-        precomputed = False
-        total = select(func.count()).select_from(Product).where(*conditions).scalar_subquery()
-
-    extra = [version.label("catalog_version")]
-    if precomputed:
-        extra.append(total.label("total"))
-    page = (
+    # Filtered pages carry the catalog version (to validate a cached count), the others their
+    # precomputed total.
+    extra = [
+        _version_statement().scalar_subquery().label("catalog_version")
+        if shape.counted_first
+        else _total_expression(shape).label("total")
+    ]
+    return (
         select(*PRODUCT_COLUMNS, *extra)
-        .where(*conditions)
+        .where(*_conditions(shape, indexed=not shape.broad))
         .order_by(ordering, tie_breaker)
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
-    count = select(total.label("total"), version.label("catalog_version"))
-    return _Listing(page=page, count=count, total_in_page=precomputed)
 
 
 @cache

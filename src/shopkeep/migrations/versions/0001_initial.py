@@ -12,8 +12,8 @@ from alembic import op
 
 from shopkeep.db import UTCDateTime
 
-# Product columns whose changes can alter which catalog filters a product matches (stock aside:
-# stock filters are never answered from the count cache).
+# Product columns whose changes can alter which catalog filters a product matches; stock moves
+# the version only when it reaches or leaves zero (the `in_stock` filter).
 FILTERED_COLUMNS = "name, description, brand, category_id, price_cents, rating_tenths, seller_id"
 
 revision: str = "0001"
@@ -37,6 +37,12 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("description", sa.Text(), server_default="", nullable=False),
         sa.Column("brand", sa.String(length=200), server_default="", nullable=False),
+        sa.Column(
+            "brand_key",
+            sa.String(length=200),
+            sa.Computed("lower(brand)", persisted=True),
+            nullable=False,
+        ),
         sa.Column("category_id", sa.Integer(), nullable=False),
         sa.Column("price_cents", sa.BigInteger(), nullable=False),
         sa.Column("rating_tenths", sa.Integer(), server_default="0", nullable=False),
@@ -52,18 +58,19 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
     )
     for columns in (
-        ["category_id", "brand"],
-        ["category_id", "price_cents", "rating_tenths"],
-        ["price_cents"],
         ["category_id", "id"],
-        ["name"],
-        ["price_cents", "rating_tenths"],
+        ["price_cents"],
         ["rating_tenths"],
-        ["seller_id"],
+        ["name"],
         ["stock"],
+        ["seller_id"],
+        ["category_id", "brand"],
+        ["category_id", "price_cents", "rating_tenths", "stock"],
+        ["price_cents", "rating_tenths", "category_id", "stock"],
+        ["rating_tenths", "price_cents", "category_id", "stock"],
+        ["brand_key", "price_cents", "rating_tenths", "category_id", "stock"],
     ):
         op.create_index(op.f(f"ix_products_{'_'.join(columns)}"), "products", columns)
-    op.create_index("ix_products_brand_lower", "products", [sa.text("lower(brand)")])
 
     catalog_state = op.create_table(
         "catalog_state",
@@ -185,6 +192,11 @@ def _sqlite_upgrade() -> None:
             f"CREATE TRIGGER products_version_{event} AFTER {table_event} ON products BEGIN "
             "UPDATE catalog_state SET version = version + 1 WHERE id = 1; END"
         )
+    op.execute(
+        "CREATE TRIGGER products_version_stock AFTER UPDATE OF stock ON products "
+        "WHEN (OLD.stock > 0) <> (NEW.stock > 0) BEGIN "
+        "UPDATE catalog_state SET version = version + 1 WHERE id = 1; END"
+    )
     # Substring search over name and description: a trigram full-text index kept by triggers.
     op.execute(
         "CREATE VIRTUAL TABLE products_search USING fts5("
@@ -247,6 +259,11 @@ def _postgresql_upgrade() -> None:
         f"AFTER INSERT OR DELETE OR UPDATE OF {FILTERED_COLUMNS} ON products "
         "FOR EACH STATEMENT EXECUTE FUNCTION catalog_version_bump()"
     )
+    op.execute(
+        "CREATE TRIGGER products_version_stock AFTER UPDATE OF stock ON products FOR EACH ROW "
+        "WHEN ((OLD.stock > 0) IS DISTINCT FROM (NEW.stock > 0)) "
+        "EXECUTE FUNCTION catalog_version_bump()"
+    )
     op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     op.execute(
         "CREATE INDEX ix_products_name_trgm ON products USING gin (lower(name) gin_trgm_ops)"
@@ -265,13 +282,14 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER products_search_{trigger}")
         for trigger in ("insert", "delete", "move"):
             op.execute(f"DROP TRIGGER products_count_{trigger}")
-        for trigger in ("insert", "delete", "update"):
+        for trigger in ("insert", "delete", "update", "stock"):
             op.execute(f"DROP TRIGGER products_version_{trigger}")
     else:
         op.execute("DROP TRIGGER products_count_change ON products")
         op.execute("DROP TRIGGER products_count_move ON products")
         op.execute("DROP FUNCTION products_count()")
         op.execute("DROP TRIGGER products_version_change ON products")
+        op.execute("DROP TRIGGER products_version_stock ON products")
         op.execute("DROP FUNCTION catalog_version_bump()")
     for table in (
         "payment_events",
