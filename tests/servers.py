@@ -37,9 +37,14 @@ def shopkeep_command() -> Path:
 
 @contextmanager
 def running_store(
-    env: Mapping[str, str], workers: int = 1, *, log_path: Path | None = None
+    env: Mapping[str, str],
+    workers: int = 1,
+    *,
+    log_path: Path | None = None,
+    serve: bool = False,
 ) -> Iterator[str]:
     """Run `shopkeep store` on a free loopback port until the block ends; yields its base URL.
+    With `serve`, run `shopkeep serve` instead, the store on that port (one worker).
 
     `env` holds the `SHOPKEEP_*` settings; the caller's own `SHOPKEEP_*` variables are not
     inherited. The output goes to `log_path` (a temporary file by default), printed when the
@@ -55,6 +60,12 @@ def running_store(
         str(shopkeep_command()),
         *("store", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
     ]
+    if serve:
+        command = [
+            str(shopkeep_command()),
+            *("serve", "--host", "127.0.0.1", "--store-port", str(port)),
+            *("--web-port", str(free_port()), "--payments-port", str(free_port())),
+        ]
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEP_")}
     with log_path.open("wb") as log:
         process = subprocess.Popen(

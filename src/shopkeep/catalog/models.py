@@ -43,6 +43,8 @@ class Product(Base):
         CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
         # Sort orders (SQLite appends the id to every index, so ties come in id order).
         Index(None, "category_id", "id"),
+        Index(None, "category_id", "name"),
+        Index(None, "category_id", "rating_tenths"),
         Index(None, "price_cents"),
         Index(None, "rating_tenths"),
         Index(None, "name"),

@@ -332,8 +332,13 @@ def _conditions(shape: _Shape, *, indexed: bool = True) -> list[ColumnElement[bo
     which leaves the sort order's index as the planner's only choice: the fast plan when many
     products match."""
 
+    # Terms on the sort column and the category stay usable (every sort order also has an
+    # index within a category): they bound the walk instead of being checked row by row.
+    walked = {"price": Product.price_cents, "rating": Product.rating_tenths}.get(shape.sort_by)
+
     def column(attribute: Any) -> ColumnElement[Any]:
-        if indexed or shape.dialect != "sqlite":
+        kept = attribute is walked or attribute is Product.category_id
+        if indexed or shape.dialect != "sqlite" or kept:
             return cast(ColumnElement[Any], attribute)
         return cast(ColumnElement[Any], attribute + literal_column("0"))
 

@@ -59,6 +59,8 @@ def upgrade() -> None:
     )
     for columns in (
         ["category_id", "id"],
+        ["category_id", "name"],
+        ["category_id", "rating_tenths"],
         ["price_cents"],
         ["rating_tenths"],
         ["name"],
