@@ -5,11 +5,12 @@ command, a background task) runs them with `Database.read` or `Database.write`, 
 transaction, commit or roll back, and retry when the database asks for it.
 
 SQLite runs in-process: its calls take microseconds, so they run directly on the event loop
-rather than paying a hop to a worker thread per statement. Writers are serialized inside a
-process by an asyncio lock and take SQLite's write lock up front (`BEGIN IMMEDIATE`); when
-another process holds it, the transaction is retried after an asynchronous, jittered pause, so
-contention costs latency, never a "database is locked" error. PostgreSQL uses asyncpg, which is
-natively asynchronous; deadlocks and serialization failures are retried the same way.
+rather than paying a hop to a worker thread per statement. Writes are serialized inside a
+process and committed in groups (see `SQLiteDatabase.write`), taking SQLite's write lock up
+front (`BEGIN IMMEDIATE`); when another process holds it, the transaction is retried after an
+asynchronous, jittered pause, so contention costs latency, never a "database is locked" error.
+PostgreSQL uses asyncpg, which is natively asynchronous; deadlocks and serialization failures
+are retried the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sqlite3
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -103,11 +105,11 @@ class _SyncTx(Tx):
     dialect = "sqlite"
 
     def __init__(self, connection: Connection, memo: dict[str, Any]) -> None:
-        self._connection = connection
+        self.connection = connection
         self.memo = memo
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
-        return self._connection.execute(statement, params)
+        return self.connection.execute(statement, params)
 
 
 class _AsyncTx(Tx):
@@ -144,14 +146,23 @@ class Database(ABC):
     async def close(self) -> None: ...
 
 
+@dataclass(slots=True)
+class _Write:
+    """One caller's unit of work, waiting for the group commit that will carry it."""
+
+    work: Callable[[Tx], Awaitable[Any]]
+    done: asyncio.Future[Any]
+
+
 class SQLiteDatabase(Database):
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         self.url = url
         self.engine = sqlite_engine(url, synchronous=synchronous)
         self.memo = {}
-        self._write_lock = asyncio.Lock()
         # Open connections kept for reuse: cheaper than a pool checkout per transaction.
         self._idle: list[Connection] = []
+        self._waiting: list[_Write] = []
+        self._committer: asyncio.Task[None] | None = None
 
     @property
     def dialect(self) -> str:
@@ -161,8 +172,42 @@ class SQLiteDatabase(Database):
         return await self._run("DEFERRED", work, *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        async with self._write_lock:
-            return await self._run("IMMEDIATE", work, *args, **kwargs)
+        """Writes are committed in groups: the writes waiting when the database is free run
+        one after another, each in a savepoint of one transaction, so one sync to disk makes
+        them all durable. Each caller gets its own result or error, and only after that
+        commit, exactly as if its work had run in a transaction of its own."""
+
+        async def unit(tx: Tx) -> T:
+            return await work(tx, *args, **kwargs)
+
+        done: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Write(unit, done))
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_waiting())
+        return await done
+
+    async def _commit_waiting(self) -> None:
+        try:
+            await asyncio.sleep(0)  # writers about to call write() join the first group
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                await self._commit_group(group)
+        finally:
+            self._committer = None
+
+    async def _commit_group(self, group: list[_Write]) -> None:
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            await self._run("IMMEDIATE", _run_in_savepoints, group, outcomes)
+        except Exception as error:  # the transaction itself failed: so did every write in it
+            outcomes = [(False, error)] * len(group)
+        for write, (succeeded, value) in zip(group, outcomes, strict=True):
+            if write.done.done():  # the caller has gone away
+                continue
+            if succeeded:
+                write.done.set_result(value)
+            else:
+                write.done.set_exception(value)
 
     async def _run(self, begin: str, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         backoff = _Backoff()
@@ -185,9 +230,27 @@ class SQLiteDatabase(Database):
             await backoff.pause()
 
     async def close(self) -> None:
+        if self._committer is not None:
+            await self._committer
         while self._idle:
             self._idle.pop().close()
         self.engine.dispose()
+
+
+async def _run_in_savepoints(tx: Tx, group: list[_Write], outcomes: list[tuple[bool, Any]]) -> None:
+    """Run each write in its own savepoint: one that fails leaves no trace, the others stay."""
+    assert isinstance(tx, _SyncTx)
+    outcomes.clear()  # a transaction retried after a busy database starts over
+    for write in group:
+        savepoint = tx.connection.begin_nested()
+        try:
+            value = await write.work(tx)
+        except Exception as error:
+            savepoint.rollback()
+            outcomes.append((False, error))
+        else:
+            savepoint.commit()
+            outcomes.append((True, value))
 
 
 class PostgresDatabase(Database):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from shopkeep.catalog import service
 from shopkeep.catalog.demo import product_image_svg
@@ -17,7 +17,7 @@ from shopkeep.catalog.schemas import (
     ProductPage,
 )
 from shopkeep.errors import error_responses
-from shopkeep.http import JSON
+from shopkeep.http import JSON, parse_query, query_parameters
 from shopkeep.money import ceil_cents, floor_cents
 from shopkeep.store.deps import MAX_ID, DatabaseDep, IdInPath
 
@@ -34,10 +34,14 @@ async def get_category(database: DatabaseDep, category_id: IdInPath) -> Response
     return JSON(await database.read(service.get_category, category_id))
 
 
-@router.get("/products", response_model=ProductPage)
-async def list_products(
-    database: DatabaseDep, params: Annotated[ProductFilters, Query()]
-) -> Response:
+@router.get(
+    "/products",
+    response_model=ProductPage,
+    openapi_extra={"parameters": query_parameters(ProductFilters)},
+)
+async def list_products(request: Request, database: DatabaseDep) -> Response:
+    """A page of products matching every given filter, with the total number of matches."""
+    params = parse_query(ProductFilters, request)
     query = service.ProductQuery(
         category_id=params.category_id,
         brand=params.brand,

@@ -128,17 +128,22 @@ class _Shape:
 
 
 def product_json(row: Any) -> dict[str, Any]:
+    """A product as the API shows it, from a row starting with PRODUCT_COLUMNS (unpacked by
+    position: this runs for every product of every page)."""
+    product_id, name, description, brand, category_id, price_cents, rating, stock, image, seller = (
+        row[:10]
+    )
     return {
-        "id": row.id,
-        "name": row.name,
-        "description": row.description,
-        "brand": row.brand,
-        "category_id": row.category_id,
-        "price": as_json_number(row.price_cents),
-        "rating": row.rating_tenths / 10,
-        "stock": row.stock,
-        "image_url": row.image_url or f"/images/products/{row.id}.svg",
-        "seller_id": row.seller_id,
+        "id": product_id,
+        "name": name,
+        "description": description,
+        "brand": brand,
+        "category_id": category_id,
+        "price": as_json_number(price_cents),
+        "rating": rating / 10,
+        "stock": stock,
+        "image_url": image or f"/images/products/{product_id}.svg",
+        "seller_id": seller,
     }
 
 

@@ -60,6 +60,8 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     A pending order the cart already had is replaced: its stock goes back first.
     """
     await lock_open_cart(tx, cart_id)
+    # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
+    # cart that held the lock before us committed.
     previous = await tx.scalar(
         select(Order.id).where(Order.cart_id == cart_id, Order.status == PENDING_PAYMENT)
     )
