@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, insert, select, update
@@ -11,7 +12,7 @@ from sqlalchemy import and_, bindparam, delete, insert, select, update
 from shopkeep.carts.models import CART_OPEN, Cart, CartItem
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
-from shopkeep.db import Tx, utcnow
+from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound
 from shopkeep.money import as_json_number
 
@@ -58,9 +59,14 @@ async def lock_open_cart(tx: Tx, cart_id: str) -> None:
     that changes to one cart (and its checkout) happen one at a time."""
     if not is_id(cart_id):
         raise CartNotFound()
-    status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id).with_for_update())
+    status = await tx.scalar(_locked_cart_status(), {"cart_id": cart_id})
     if status != CART_OPEN:
         raise CartNotFound()
+
+
+@cache
+def _locked_cart_status() -> AnySelect:
+    return select(Cart.status).where(Cart.id == bindparam("cart_id")).with_for_update()
 
 
 async def create_cart(tx: Tx) -> str:

@@ -44,7 +44,7 @@ class Product(Base):
         # Sort orders (SQLite appends the id to every index, so ties come in id order).
         Index(None, "category_id", "id"),
         Index(None, "category_id", "name"),
-        Index(None, "category_id", "rating_tenths"),
+        Index(None, "category_id", "rating_tenths", "price_cents", "stock"),
         Index(None, "price_cents"),
         Index(None, "rating_tenths"),
         Index(None, "name"),

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Update, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
 
 from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
 from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
-from shopkeep.db import Tx, utcnow
+from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
 from shopkeep.money import as_json_number
 from shopkeep.orders.models import (
@@ -62,31 +62,13 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     await lock_open_cart(tx, cart_id)
     # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
     # cart that held the lock before us committed.
-    previous = await tx.scalar(
-        select(Order.id).where(Order.cart_id == cart_id, Order.status == PENDING_PAYMENT)
-    )
+    previous = await tx.scalar(_pending_order_statement(), {"cart_id": cart_id})
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
         await _close_pending(tx, previous, CANCELLED)
 
-    # Lock the products in id order (PostgreSQL) so two checkouts never wait on each other in a
-    # cycle; SQLite already runs one writer at a time.
-    lines = (
-        await tx.execute(
-            select(
-                CartItem.product_id,
-                CartItem.quantity,
-                Product.name,
-                Product.price_cents,
-                Product.stock,
-            )
-            .join(Product, Product.id == CartItem.product_id)
-            .where(CartItem.cart_id == cart_id)
-            .order_by(Product.id)
-            .with_for_update(of=Product)
-        )
-    ).all()
+    lines = (await tx.execute(_cart_lines_statement(), {"cart_id": cart_id})).all()
     if not lines:
         raise CartIsEmpty()
     for line in lines:
@@ -102,19 +84,20 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     order_id = new_id()
     total_cents = sum(line.price_cents * line.quantity for line in lines)
     await tx.execute(
-        insert(Order).values(
-            id=order_id,
-            cart_id=cart_id,
-            status=PENDING_PAYMENT,
-            total_cents=total_cents,
-            currency="USD",
-            created_at=now,
-            updated_at=now,
-            expires_at=now + ttl,
-        )
+        _ORDERS.insert(),
+        {
+            "id": order_id,
+            "cart_id": cart_id,
+            "status": PENDING_PAYMENT,
+            "total_cents": total_cents,
+            "currency": "USD",
+            "created_at": now,
+            "updated_at": now,
+            "expires_at": now + ttl,
+        },
     )
     await tx.execute(
-        insert(OrderLine),
+        _ORDER_LINES.insert(),
         [
             {
                 "order_id": order_id,
@@ -236,6 +219,37 @@ async def _close_pending(
     await _lock_products(tx, [order_id])
     await tx.execute(_release_statement(), {"order_id": order_id})
     return 1
+
+
+# Checkout's statements are built once: building them costs more than running them on SQLite.
+_ORDERS = cast(Table, Order.__table__)
+_ORDER_LINES = cast(Table, OrderLine.__table__)
+
+
+@cache
+def _pending_order_statement() -> AnySelect:
+    return select(Order.id).where(
+        Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT
+    )
+
+
+@cache
+def _cart_lines_statement() -> AnySelect:
+    # Locks the products in id order (PostgreSQL) so two checkouts never wait on each other
+    # in a cycle; SQLite already runs one writer at a time.
+    return (
+        select(
+            CartItem.product_id,
+            CartItem.quantity,
+            Product.name,
+            Product.price_cents,
+            Product.stock,
+        )
+        .join(Product, Product.id == CartItem.product_id)
+        .where(CartItem.cart_id == bindparam("cart_id"))
+        .order_by(Product.id)
+        .with_for_update(of=Product)
+    )
 
 
 @cache

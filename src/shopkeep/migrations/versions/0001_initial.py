@@ -60,7 +60,7 @@ def upgrade() -> None:
     for columns in (
         ["category_id", "id"],
         ["category_id", "name"],
-        ["category_id", "rating_tenths"],
+        ["category_id", "rating_tenths", "price_cents", "stock"],
         ["price_cents"],
         ["rating_tenths"],
         ["name"],
