@@ -110,23 +110,13 @@ async def _apply(tx: Tx, callback: Callback) -> Answer:
         )
     if callback.status == SUCCESS:
         await orders.mark_paid(tx, callback.order_id, callback.payment_id)
-        return Answer(
-            200,
-            {
-                "order_id": callback.order_id,
-                "status": "paid",
-                "message": "Payment confirmed. Stock updated.",
-            },
-        )
+        return _settled(callback, "paid", "Payment confirmed. Stock updated.")
     await orders.mark_payment_failed(tx, callback.order_id, callback.payment_id)
-    return Answer(
-        200,
-        {
-            "order_id": callback.order_id,
-            "status": "payment_failed",
-            "message": "Payment failed. Order not fulfilled.",
-        },
-    )
+    return _settled(callback, "payment_failed", "Payment failed. Order not fulfilled.")
+
+
+def _settled(callback: Callback, status: str, message: str) -> Answer:
+    return Answer(200, {"order_id": callback.order_id, "status": status, "message": message})
 
 
 def _amount(cents: int) -> str:
