@@ -159,8 +159,9 @@ class SQLiteDatabase(Database):
         self.url = url
         self.engine = sqlite_engine(url, synchronous=synchronous)
         self.memo = {}
-        # Open connections kept for reuse: cheaper than a pool checkout per transaction.
-        self._idle: list[Connection] = []
+        # Open connections kept for reuse, by how their transactions begin: cheaper than a
+        # pool checkout and an options change per transaction.
+        self._idle: dict[str, list[Connection]] = {"DEFERRED": [], "IMMEDIATE": []}
         self._waiting: list[_Write] = []
         self._committer: asyncio.Task[None] | None = None
 
@@ -211,10 +212,10 @@ class SQLiteDatabase(Database):
 
     async def _run(self, begin: str, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         backoff = _Backoff()
+        idle = self._idle[begin]
         while True:
-            connection = self._idle.pop() if self._idle else self.engine.connect()
+            connection = idle.pop() if idle else self._connect(begin)
             try:
-                connection.execution_options(sqlite_begin=begin)
                 with connection.begin():
                     return await work(_SyncTx(connection, self.memo), *args, **kwargs)
             except (OperationalError, sqlite3.OperationalError) as error:
@@ -226,14 +227,18 @@ class SQLiteDatabase(Database):
                 if connection.invalidated or connection.closed:
                     connection.close()
                 else:
-                    self._idle.append(connection)
+                    idle.append(connection)
             await backoff.pause()
+
+    def _connect(self, begin: str) -> Connection:
+        return self.engine.connect().execution_options(sqlite_begin=begin)
 
     async def close(self) -> None:
         if self._committer is not None:
             await self._committer
-        while self._idle:
-            self._idle.pop().close()
+        for idle in self._idle.values():
+            while idle:
+                idle.pop().close()
         self.engine.dispose()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +37,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
             )
         expiry = asyncio.create_task(_expire_periodically(app.state.database, settings))
+        # Everything loaded so far lives as long as the process: keep the garbage collector
+        # from scanning it again and again (its full passes show up as latency spikes).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
