@@ -192,7 +192,13 @@ class SQLiteDatabase(Database):
             await asyncio.sleep(0)  # writers about to call write() join the first group
             while self._waiting:
                 group, self._waiting = self._waiting, []
-                await self._commit_group(group)
+                try:
+                    await self._commit_group(group)
+                except BaseException:  # cancelled (shutdown): nobody may wait forever
+                    for write in group + self._waiting:
+                        write.done.cancel()
+                    self._waiting = []
+                    raise
         finally:
             self._committer = None
 
