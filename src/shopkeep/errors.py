@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 class ShopError(Exception):
     status_code: ClassVar[int] = 400
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -21,6 +22,15 @@ class BadRequest(ShopError):
 
 class Unauthorized(ShopError):
     status_code = 401
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+
+class InvalidSignature(Unauthorized):
+    """A payment callback whose `Shopkeep-Signature` is missing, wrong or stale."""
+
+    headers: ClassVar[dict[str, str] | None] = {
+        "WWW-Authenticate": 'Signature header="Shopkeep-Signature"'
+    }
 
 
 class NotFound(ShopError):

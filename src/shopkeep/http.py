@@ -74,8 +74,7 @@ def _json_int(value: int) -> int | str:
 def install_error_handlers(app: FastAPI) -> None:
     async def shop_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ShopError)
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSON({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+        return JSON({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
 
     async def invalid_request(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

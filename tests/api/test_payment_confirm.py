@@ -74,7 +74,7 @@ async def test_an_unsigned_callback_is_refused_and_changes_nothing(
         "/payments/confirm", json={"order_id": order["order_id"], "status": "success"}
     )
     assert response.status_code == 401
-    assert response.headers["www-authenticate"] == "Bearer"
+    assert response.headers["www-authenticate"] == 'Signature header="Shopkeep-Signature"'
     assert "Signature" in response.json()["detail"]
     assert (await client.get(f"/orders/{order['order_id']}")).json()["status"] == "pending_payment"
     assert await database.read(inbox_rows) == 0

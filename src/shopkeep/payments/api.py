@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from shopkeep import signature
-from shopkeep.errors import BadRequest, Unauthorized, error_responses
+from shopkeep.errors import BadRequest, InvalidSignature, error_responses
 from shopkeep.http import JSON
 from shopkeep.money import to_cents
 from shopkeep.payments import service
@@ -50,7 +50,7 @@ async def confirm_payment(
                 settings.resolved_webhook_secret, body, request.headers.get(signature.HEADER)
             )
         except signature.InvalidSignature as error:
-            raise Unauthorized(str(error)) from error
+            raise InvalidSignature(str(error)) from error
     try:
         payload = PaymentCallbackIn.model_validate_json(body)
     except ValidationError as error:
