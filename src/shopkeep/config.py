@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -56,17 +57,23 @@ def checked_secret(value: str, name: str) -> str:
 
 
 def stored_secret(path: Path) -> str:
-    """Read a secret kept in the data directory, generating it on first use."""
+    """Read a secret kept in the data directory, generating it on first use.
+
+    The secret is written whole to a private file and then linked into place, which fails if
+    the name exists: when several processes start together, exactly one secret wins and no
+    process can read a half-written file.
+    """
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        candidate = secrets.token_hex(32)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32), encoding="ascii")
         try:
-            # O_EXCL: when several processes start together, the first one's secret wins.
-            with path.open("x", encoding="ascii") as file:
-                file.write(candidate)
-            path.chmod(0o600)
+            os.link(draft, path)
         except FileExistsError:
             pass
+        finally:
+            draft.unlink()
     return path.read_text(encoding="ascii").strip()
 
 

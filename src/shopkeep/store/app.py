@@ -31,6 +31,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Refuse to start with a placeholder webhook secret, rather than at the first payment.
+        settings.resolved_webhook_secret  # noqa: B018
         owned = database is None
         if owned:
             app.state.database = create_database(
