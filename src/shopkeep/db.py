@@ -51,6 +51,10 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Ids are 32-bit integers in the database.
+MAX_ID = 2**31 - 1
+MIN_ID = -(2**31)
+
 # How long a transaction keeps retrying against a busy database before giving up with a 503.
 BUSY_DEADLINE_SECONDS = 30.0
 RETRYABLE_PG_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock

@@ -37,10 +37,6 @@ class NotFound(ShopError):
     status_code = 404
 
 
-class Conflict(ShopError):
-    status_code = 409
-
-
 class ServiceUnavailable(ShopError):
     status_code = 503
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-MAX_CENTS = 10**11  # one billion in the major unit: beyond any price or total a shop will see
+# One billion in the major unit: beyond any price or total a shop will see.
+MAX_AMOUNT = Decimal(1_000_000_000)
+MAX_CENTS = int(MAX_AMOUNT * 100)
 
 
 def to_cents(amount: Decimal) -> int:

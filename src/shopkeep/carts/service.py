@@ -12,13 +12,12 @@ from sqlalchemy import and_, bindparam, delete, insert, select, update
 from shopkeep.carts.models import CART_OPEN, Cart, CartItem
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
-from shopkeep.db import AnySelect, Tx, utcnow
+from shopkeep.db import MAX_ID, AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound
 from shopkeep.money import as_json_number
 
 MAX_QUANTITY = 1000
 CART_DELETED = "deleted"
-_MAX_PRODUCT_ID = 2**31 - 1
 
 
 class CartNotFound(NotFound):
@@ -157,7 +156,7 @@ async def _stock_and_line(
     tx: Tx, cart_id: str, product_id: int, *, missing: Callable[[], NotFound] = ProductNotFound
 ) -> tuple[int, int | None]:
     """The product's stock and the quantity already in the cart (None: no such line)."""
-    if not 1 <= product_id <= _MAX_PRODUCT_ID:
+    if not 1 <= product_id <= MAX_ID:
         raise missing()
     row = (
         await tx.execute(

@@ -16,10 +16,11 @@ from shopkeep.catalog.schemas import (
     ProductOut,
     ProductPage,
 )
+from shopkeep.db import MAX_ID
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON, parse_query, query_parameters
 from shopkeep.money import ceil_cents, floor_cents
-from shopkeep.store.deps import MAX_ID, DatabaseDep, IdInPath
+from shopkeep.store.deps import DatabaseDep, IdInPath
 
 router = APIRouter(tags=["catalog"])
 

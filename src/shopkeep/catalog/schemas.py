@@ -7,8 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2**31 - 1
-MAX_PRICE = Decimal(1_000_000_000)
+from shopkeep.db import MAX_ID
+from shopkeep.money import MAX_AMOUNT
+
 MAX_PAGE = 1_000_000
 # Databases cannot store NUL characters, so text holding one is refused rather than searched.
 NO_NUL = r"^[^\x00]*$"
@@ -27,8 +28,8 @@ class ProductFilters(BaseModel):
         pattern=NO_NUL,
         description="Brand, compared case-insensitively.",
     )
-    min_price: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE, description="Inclusive.")
-    max_price: Decimal | None = Field(default=None, ge=0, le=MAX_PRICE, description="Inclusive.")
+    min_price: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, description="Inclusive.")
+    max_price: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, description="Inclusive.")
     min_rating: Decimal | None = Field(default=None, ge=0, le=5)
     in_stock: bool = Field(default=False, description="Only products with stock > 0.")
     search: str | None = Field(

@@ -4,11 +4,13 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
+from shopkeep.money import MAX_AMOUNT
+
 
 class PaymentCallbackIn(BaseModel):
     payment_id: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     order_id: str = Field(min_length=1, max_length=64, pattern=r"^[^\x00]*$")
-    amount: Decimal = Field(ge=0, le=Decimal(10**9), description="The amount paid, e.g. 179.98.")
+    amount: Decimal = Field(ge=0, le=MAX_AMOUNT, description="The amount paid, e.g. 179.98.")
     status: str = Field(max_length=32, description="'success' or 'failed'.")
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 
 from shopkeep.config import Settings
-from shopkeep.db import Database
+from shopkeep.db import MAX_ID, MIN_ID, Database
 
 
 async def get_database(request: Request) -> Database:
@@ -26,8 +26,6 @@ async def get_settings(request: Request) -> Settings:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-# Ids are 32-bit integers in the database: a path id outside that range is refused (422), any
-# other unknown id is simply not found (404).
-MAX_ID = 2**31 - 1
-MIN_ID = -(2**31)
+# A path id outside the database's range is refused (422); any other unknown id is simply not
+# found (404).
 IdInPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
