@@ -14,7 +14,9 @@ from tests.conftest import WEBHOOK_SECRET
 
 async def cart_with(client: httpx.AsyncClient, *lines: tuple[int, int]) -> str:
     """A new cart holding `(product_id, quantity)` lines."""
-    cart_id: str = (await client.post("/cart")).json()["cart_id"]
+    response = await client.post("/cart")
+    assert response.status_code == 200, response.text
+    cart_id: str = response.json()["cart_id"]
     for product_id, quantity in lines:
         response = await client.post(
             f"/cart/{cart_id}/items", json={"product_id": product_id, "quantity": quantity}

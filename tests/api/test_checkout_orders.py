@@ -16,6 +16,7 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx
 from shopkeep.orders.models import Order, OrderLine
+from tests import helpers
 
 HEX_32 = re.compile(r"[0-9a-f]{32}")
 CHECKOUT_MESSAGE = "Send order_id and total to the payments backend to complete purchase."
@@ -29,13 +30,7 @@ def decimal_json(response: httpx.Response) -> Any:
 
 
 async def cart_with(client: httpx.AsyncClient, lines: dict[int, int]) -> str:
-    cart_id: str = (await client.post("/cart")).json()["cart_id"]
-    for product_id, quantity in lines.items():
-        response = await client.post(
-            f"/cart/{cart_id}/items", json={"product_id": product_id, "quantity": quantity}
-        )
-        assert response.status_code == 200, response.text
-    return cart_id
+    return await helpers.cart_with(client, *lines.items())
 
 
 async def checkout(client: httpx.AsyncClient, cart_id: str) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from shopkeep.carts.service import add_item, create_cart
 from shopkeep.db import Database, PostgresDatabase, SQLiteDatabase, Tx, utcnow
 from shopkeep.orders.models import PENDING_PAYMENT, Order
 from shopkeep.orders.service import checkout, expire_orders
+from tests.helpers import cart_with
 from tests.invariants import (
     assert_stock_invariant,
     pending_orders_holding,
@@ -40,18 +41,6 @@ T = TypeVar("T")
 
 async def race(*contenders: Awaitable[T]) -> list[T]:
     return await asyncio.wait_for(asyncio.gather(*contenders), timeout=RACE_TIMEOUT)
-
-
-async def new_cart(client: httpx.AsyncClient, *lines: tuple[int, int]) -> str:
-    response = await client.post("/cart")
-    assert response.status_code == 200, response.text
-    cart_id: str = response.json()["cart_id"]
-    for product_id, quantity in lines:
-        response = await client.post(
-            f"/cart/{cart_id}/items", json={"product_id": product_id, "quantity": quantity}
-        )
-        assert response.status_code == 200, response.text
-    return cart_id
 
 
 async def filled_cart(database: Database, *lines: tuple[int, int]) -> str:
@@ -97,7 +86,7 @@ def deadlocks_detected(database: Database) -> Iterator[list[BaseException]]:
 async def test_fifty_checkouts_racing_for_ten_units_sell_exactly_ten(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    carts = [await new_cart(client, (KEYBOARD, 1)) for _ in range(50)]
+    carts = [await cart_with(client, (KEYBOARD, 1)) for _ in range(50)]
     await set_stock(database, KEYBOARD, 10)
     initial = await stock_levels(database)
     name = (await client.get(f"/products/{KEYBOARD}")).json()["name"]
@@ -200,8 +189,8 @@ async def test_expiring_orders_never_deadlocks_with_a_checkout(database: Databas
 async def test_cart_changes_racing_its_checkout_keep_the_stock_invariant(
     client: httpx.AsyncClient, database: Database
 ) -> None:
-    cart = await new_cart(client, (KEYBOARD, 2), (MOUSE, 1))
-    rival = await new_cart(client, (KEYBOARD, 3))
+    cart = await cart_with(client, (KEYBOARD, 2), (MOUSE, 1))
+    rival = await cart_with(client, (KEYBOARD, 3))
     await set_stock(database, KEYBOARD, 6)
     await set_stock(database, MOUSE, 4)
     initial = await stock_levels(database)
