@@ -8,13 +8,17 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
-from shopkeep.migrate import upgrade
+from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
+from shopkeep.sandbox.app import create_app as create_sandbox
+from shopkeep.serving import serve_together
+from shopkeep.store.app import create_app as create_store
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -67,11 +71,9 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_
         await database.close()
 
 
-def _serve_store(settings: Settings, host: str, port: int, workers: int) -> None:
-    _prepare(settings)
-    typer.echo(f"Store API      http://{host}:{port}   (docs: http://{host}:{port}/docs)")
+def _run_alone(factory: str, host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "shopkeep.store.app:create_app",
+        factory,
         factory=True,
         host=host,
         port=port,
@@ -81,6 +83,15 @@ def _serve_store(settings: Settings, host: str, port: int, workers: int) -> None
     )
 
 
+def _address(host: str, port: int) -> str:
+    """A URL to reach a server listening on `host` from this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @app.command()
 def serve(
     host: HostOption = "127.0.0.1",
@@ -88,10 +99,40 @@ def serve(
     web_port: Annotated[int, typer.Option(help="Port of the storefront.")] = 3000,
     payments_port: Annotated[int, typer.Option(help="Port of the payment sandbox.")] = 5000,
 ) -> None:
-    """Migrate, load the demo catalog into an empty database, and start the shop."""
+    """Migrate, load the demo catalog into an empty database, and start the shop: the store
+    API and the payment sandbox, in one process (Ctrl-C stops everything)."""
     settings = Settings()
+    # The apps find each other on the ports given here, unless told otherwise.
+    addresses = {
+        "store_url": _address(host, store_port),
+        "payments_url": _address(host, payments_port),
+    }
+    settings = settings.model_copy(
+        update={k: v for k, v in addresses.items() if k not in settings.model_fields_set}
+    )
     settings.resolved_webhook_secret  # noqa: B018 - generate the shared secret before serving
-    _serve_store(settings, host, store_port, workers=1)
+    _prepare(settings)
+    upgrade_sandbox(settings.resolved_sandbox_database_url)
+    store_url = _address(host, store_port)
+    typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
+    typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
+    asyncio.run(_serve_all(settings, host, store_port, payments_port))
+
+
+async def _serve_all(settings: Settings, host: str, store_port: int, payments_port: int) -> None:
+    def config(app: FastAPI, port: int) -> uvicorn.Config:
+        return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+
+    database = _database(settings)
+    try:
+        await serve_together(
+            [
+                config(create_store(settings, database), store_port),
+                config(create_sandbox(settings), payments_port),
+            ]
+        )
+    finally:
+        await database.close()
 
 
 @app.command()
@@ -101,7 +142,22 @@ def store(
     workers: WorkersOption = 1,
 ) -> None:
     """Run the store API alone (migrates and seeds an empty database first)."""
-    _serve_store(Settings(), host, port, workers)
+    _prepare(Settings())
+    typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
+    _run_alone("shopkeep.store.app:create_app", host, port, workers)
+
+
+@app.command()
+def payments(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
+    workers: WorkersOption = 1,
+) -> None:
+    """Run the payment sandbox alone (with its own database, migrated first)."""
+    settings = Settings()
+    upgrade_sandbox(settings.resolved_sandbox_database_url)
+    typer.echo(f"Payment sandbox  {_address(host, port)}")
+    _run_alone("shopkeep.sandbox.app:create_app", host, port, workers)
 
 
 @db_app.command("upgrade")
@@ -152,4 +208,6 @@ def orders_expire() -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # One line per outgoing request is noise; the outbox logs each delivery itself.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app()

@@ -35,11 +35,25 @@ class Settings(BaseSettings):
     store_url: str = "http://127.0.0.1:8000"
     payments_url: str = "http://127.0.0.1:5000"
 
+    # The payment sandbox: its own database, and how it delivers callbacks to the store.
+    sandbox_database_url: str | None = None
+    merchant_name: str = Field(default="Shopkeep", min_length=1, max_length=100)
+    callback_timeout_seconds: float = Field(default=10.0, gt=0)
+    callback_first_retry_seconds: float = Field(default=1.0, gt=0)
+    callback_max_retry_seconds: float = Field(default=300.0, gt=0)
+    callback_retry_hours: float = Field(default=24.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'shopkeep.db').resolve()}"
+
+    @property
+    def resolved_sandbox_database_url(self) -> str:
+        if self.sandbox_database_url:
+            return self.sandbox_database_url
+        return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
 
     @cached_property
     def resolved_webhook_secret(self) -> str:

@@ -37,6 +37,10 @@ class NotFound(ShopError):
     status_code = 404
 
 
+class BadGateway(ShopError):
+    status_code = 502
+
+
 class ServiceUnavailable(ShopError):
     status_code = 503
 
@@ -50,6 +54,7 @@ _DESCRIPTIONS = {
     401: "Missing or invalid credentials or signature.",
     404: "The resource does not exist.",
     409: "The resource conflicts with an existing one.",
+    502: "A service this one depends on gave an unusable answer.",
     503: "The service is briefly unable to answer.",
 }
 

@@ -20,14 +20,24 @@ from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.orders.api import router as orders_router
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.api import router as payments_router
+from shopkeep.payments.client import PaymentsClient
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the store app. Tests pass their own `database`; otherwise one is opened from
-    `settings` at startup and closed at shutdown."""
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    payments: PaymentsClient | None = None,
+) -> FastAPI:
+    """Build the store app. Tests pass their own `database` (and may pass a `payments` client
+    bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
+    closed at shutdown."""
     settings = settings or Settings()
+    payments_client = payments or PaymentsClient(
+        settings.payments_url, timeout=settings.callback_timeout_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -49,6 +59,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
+            if payments is None:
+                await payments_client.aclose()
             if owned:
                 await app.state.database.close()
 
@@ -59,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.payments = payments_client
     if database is not None:
         app.state.database = database
     install_error_handlers(app)

@@ -11,6 +11,7 @@ from fastapi import Depends, Path, Request
 
 from shopkeep.config import Settings
 from shopkeep.db import MAX_ID, MIN_ID, Database
+from shopkeep.payments.client import PaymentsClient
 
 
 async def get_database(request: Request) -> Database:
@@ -23,7 +24,13 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_payments(request: Request) -> PaymentsClient:
+    payments: PaymentsClient = request.app.state.payments
+    return payments
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
+PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 # A path id outside the database's range is refused (422); any other unknown id is simply not
