@@ -18,6 +18,7 @@ from shopkeep.db import Database, create_database
 from shopkeep.http import BodySizeLimit, install_error_handlers
 from shopkeep.sandbox.api import router as api_router
 from shopkeep.sandbox.outbox import Courier
+from shopkeep.sandbox.pages import PaymentLinkNotFound, link_not_found
 from shopkeep.sandbox.pages import router as pages_router
 
 
@@ -76,6 +77,7 @@ def create_app(
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    app.add_exception_handler(PaymentLinkNotFound, link_not_found)
     app.add_middleware(BodySizeLimit)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
 

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from shopkeep.errors import NotFound
 from shopkeep.money import display
 from shopkeep.sandbox import cards, service
 from shopkeep.sandbox.deps import CourierDep, SandboxDatabase, SettingsDep, callback_url
@@ -71,11 +70,22 @@ async def pay(
     return _after_payment(await _payment(database, payment_id), settings)
 
 
+class PaymentLinkNotFound(Exception):
+    """A hosted page address that names no payment: answered with an HTML page."""
+
+
 async def _payment(database: SandboxDatabase, payment_id: str) -> service.PaymentView:
     try:
         return await database.read(service.get_payment, payment_id)
     except service.PaymentNotFound as error:
-        raise NotFound("This payment link is not valid.") from error
+        raise PaymentLinkNotFound() from error
+
+
+async def link_not_found(request: Request, error: Exception) -> Response:
+    html = templates.get_template("missing.html").render()
+    response = HTMLResponse(html, status_code=404)
+    response.headers["Content-Security-Policy"] = _policy(None)
+    return response
 
 
 async def _form(request: Request) -> dict[str, str]:
