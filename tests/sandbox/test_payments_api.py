@@ -138,6 +138,14 @@ async def test_a_payment_shows_its_callback_and_every_delivery_attempt(
     assert [p["payment_id"] for p in listed["payments"]] == [payment["payment_id"]]
 
 
+@pytest.mark.parametrize("order_id", ["", "a\x00b", "x" * 65])
+async def test_listing_payments_by_a_malformed_order_id_is_422(
+    shop: InProcessShop, order_id: str
+) -> None:
+    response = await shop.sandbox.get("/payments", params={"order_id": order_id})
+    assert response.status_code == 422
+
+
 async def test_unknown_payments_are_404(shop: InProcessShop) -> None:
     for payment_id in ("pay_" + "0" * 32, "nope", "pay_" + "Z" * 32):
         response = await shop.sandbox.get(f"/payments/{payment_id}")

@@ -18,7 +18,7 @@ from shopkeep.sandbox.deps import (
     callback_url,
     checkout_url,
 )
-from shopkeep.sandbox.schemas import PaymentIn, PaymentListOut, PaymentOut
+from shopkeep.sandbox.schemas import ORDER_ID_PATTERN, PaymentIn, PaymentListOut, PaymentOut
 
 router = APIRouter(tags=["payments"])
 
@@ -78,7 +78,7 @@ async def get_payment(request: Request, database: SandboxDatabase, payment_id: s
 async def list_payments(
     request: Request,
     database: SandboxDatabase,
-    order_id: Annotated[str, Query(min_length=1, max_length=64)],
+    order_id: Annotated[str, Query(pattern=ORDER_ID_PATTERN)],
 ) -> Response:
     """The payments made for one order, oldest first."""
     views = await database.read(service.payments_for_order, order_id)

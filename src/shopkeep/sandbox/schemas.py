@@ -10,11 +10,11 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 
 from shopkeep.money import MAX_AMOUNT
 
+ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,64}$"
+
 
 class PaymentIn(BaseModel):
-    order_id: str = Field(
-        pattern=r"^[A-Za-z0-9_.:-]{1,64}$", description="The merchant's order id."
-    )
+    order_id: str = Field(pattern=ORDER_ID_PATTERN, description="The merchant's order id.")
     amount: Decimal = Field(gt=0, le=MAX_AMOUNT, description="The amount to charge, e.g. 89.99.")
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     card_number: str | None = Field(
