@@ -89,7 +89,3 @@ def stored_secret(path: Path) -> str:
         finally:
             draft.unlink()
     return path.read_text(encoding="ascii").strip()
-
-
-def get_settings() -> Settings:
-    return Settings()

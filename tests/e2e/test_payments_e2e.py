@@ -261,75 +261,68 @@ def _delivered(payments_url: str, payment_id: str) -> list[dict[str, Any]] | Non
     return deliveries if deliveries and deliveries[-1]["outcome"] == "delivered" else None
 
 
+def _order_while_the_store_is_down(env: dict[str, str]) -> tuple[dict[str, Any], int]:
+    """An order checked out on a store that then stops, and the port it will come back on."""
+    store_port = free_port()
+    with running_store(env, port=store_port) as store_url:
+        return checkout(store_url), store_port
+
+
+def _pay(sandbox_url: str, order: dict[str, Any], failed_attempts: int) -> str:
+    """Pay at the sandbox and see `failed_attempts` deliveries fail; returns the payment id."""
+    payment_id: str = httpx.post(
+        f"{sandbox_url}/payments/orders",
+        json={"order_id": order["order_id"], "amount": order["total"]},
+    ).json()["payment_id"]
+    deliveries = eventually(
+        lambda: (d := _deliveries(sandbox_url, payment_id))[failed_attempts - 1 :] and d,
+        f"{failed_attempts} failed attempts while the store is down",
+    )
+    assert all(d["status_code"] is None for d in deliveries)
+    return payment_id
+
+
+def _paid_once(
+    store_url: str, sandbox_url: str, order: dict[str, Any], payment_id: str, data_dir: Path
+) -> None:
+    eventually(
+        lambda: order_of(store_url, order["order_id"])["status"] == "paid" or None,
+        "the order to be paid",
+    )
+    deliveries = eventually(
+        lambda: _delivered(sandbox_url, payment_id), "the sandbox to record the delivery"
+    )
+    assert [d["outcome"] for d in deliveries].count("delivered") == 1
+    assert _inbox_rows(data_dir, order["order_id"]) == 1
+
+
 def test_a_store_that_is_down_when_the_payment_is_made_gets_paid_once_it_is_back(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    store_port = free_port()
+    order, store_port = _order_while_the_store_is_down(env)
     store_url = f"http://127.0.0.1:{store_port}"
-    with running_store(env, port=store_port):
-        order = checkout(store_url)
-
     with running_payments({**env, "SHOPKEEP_STORE_URL": store_url}) as sandbox:
-        payment = httpx.post(
-            f"{sandbox.url}/payments/orders",
-            json={"order_id": order["order_id"], "amount": order["total"]},
-        ).json()
-        eventually(
-            lambda: len(_deliveries(sandbox.url, payment["payment_id"])) >= 2 or None,
-            "two failed attempts while the store is down",
-        )
-        assert all(
-            d["status_code"] is None for d in _deliveries(sandbox.url, payment["payment_id"])
-        )
-
+        payment_id = _pay(sandbox.url, order, failed_attempts=2)
         with running_store(env, port=store_port):
-            eventually(
-                lambda: order_of(store_url, order["order_id"])["status"] == "paid" or None,
-                "the order to be paid once the store is back",
-            )
-            deliveries = eventually(
-                lambda: _delivered(sandbox.url, payment["payment_id"]),
-                "the sandbox to record the delivery",
-            )
-    assert [d["outcome"] for d in deliveries].count("delivered") == 1
-    assert _inbox_rows(tmp_path, order["order_id"]) == 1
+            _paid_once(store_url, sandbox.url, order, payment_id, tmp_path)
 
 
 def test_a_callback_owed_when_the_sandbox_is_killed_is_delivered_after_its_restart(
     env: dict[str, str], tmp_path: Path
 ) -> None:
-    store_port = free_port()
+    order, store_port = _order_while_the_store_is_down(env)
     store_url = f"http://127.0.0.1:{store_port}"
-    with running_store(env, port=store_port):
-        order = checkout(store_url)
     sandbox_env = {**env, "SHOPKEEP_STORE_URL": store_url}
     sandbox_port = free_port()
-
     with running_payments(sandbox_env, port=sandbox_port) as sandbox:
-        payment = httpx.post(
-            f"{sandbox.url}/payments/orders",
-            json={"order_id": order["order_id"], "amount": order["total"]},
-        ).json()
-        eventually(
-            lambda: _deliveries(sandbox.url, payment["payment_id"]) or None,
-            "a failed attempt while the store is down",
-        )
+        payment_id = _pay(sandbox.url, order, failed_attempts=1)
         sandbox.kill()
 
     with (
         running_store(env, port=store_port),
         running_payments(sandbox_env, port=sandbox_port) as restarted,
     ):
-        eventually(
-            lambda: order_of(store_url, order["order_id"])["status"] == "paid" or None,
-            "the restarted sandbox to deliver the callback",
-        )
-        deliveries = eventually(
-            lambda: _delivered(restarted.url, payment["payment_id"]),
-            "the sandbox to record the delivery",
-        )
-    assert [d["outcome"] for d in deliveries].count("delivered") == 1
-    assert _inbox_rows(tmp_path, order["order_id"]) == 1
+        _paid_once(store_url, restarted.url, order, payment_id, tmp_path)
 
 
 def test_ctrl_c_stops_the_store_and_the_sandbox_together(tmp_path: Path) -> None:

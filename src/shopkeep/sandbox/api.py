@@ -13,7 +13,7 @@ from shopkeep.money import as_json_number, to_cents
 from shopkeep.sandbox import cards, service
 from shopkeep.sandbox.deps import (
     CourierDep,
-    SandboxDatabase,
+    DatabaseDep,
     SettingsDep,
     callback_url,
     checkout_url,
@@ -32,7 +32,7 @@ router = APIRouter(tags=["payments"])
 async def create_payment(
     payment: PaymentIn,
     request: Request,
-    database: SandboxDatabase,
+    database: DatabaseDep,
     settings: SettingsDep,
     courier: CourierDep,
 ) -> Response:
@@ -66,7 +66,7 @@ async def create_payment(
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=error_responses(404))
-async def get_payment(request: Request, database: SandboxDatabase, payment_id: str) -> Response:
+async def get_payment(request: Request, database: DatabaseDep, payment_id: str) -> Response:
     """A payment, with the callback it owes the store and every attempt to deliver it."""
 
     view = await database.read(service.get_payment, payment_id)
@@ -77,7 +77,7 @@ async def get_payment(request: Request, database: SandboxDatabase, payment_id: s
 @router.get("/payments", response_model=PaymentListOut)
 async def list_payments(
     request: Request,
-    database: SandboxDatabase,
+    database: DatabaseDep,
     order_id: Annotated[str, Query(pattern=ORDER_ID_PATTERN)],
 ) -> Response:
     """The payments made for one order, oldest first."""

@@ -7,18 +7,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shopkeep.config import Settings
-from shopkeep.db import Database
+from shopkeep.deps import DatabaseDep, SettingsDep
 from shopkeep.sandbox.outbox import Courier
 
-
-async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+__all__ = ["CourierDep", "DatabaseDep", "SettingsDep", "callback_url", "checkout_url"]
 
 
 async def get_courier(request: Request) -> Courier:
@@ -26,8 +18,6 @@ async def get_courier(request: Request) -> Courier:
     return courier
 
 
-SandboxDatabase = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 CourierDep = Annotated[Courier, Depends(get_courier)]
 
 

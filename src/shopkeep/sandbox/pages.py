@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from shopkeep.money import display
 from shopkeep.sandbox import cards, service
-from shopkeep.sandbox.deps import CourierDep, SandboxDatabase, SettingsDep, callback_url
+from shopkeep.sandbox.deps import CourierDep, DatabaseDep, SettingsDep, callback_url
 from shopkeep.sandbox.models import REQUIRES_PAYMENT_METHOD, SUCCEEDED
 
 router = APIRouter(include_in_schema=False)
@@ -30,9 +30,7 @@ MAX_FIELD = 100
 
 
 @router.get("/pay/{payment_id}", name="hosted_page")
-async def hosted_page(
-    payment_id: str, database: SandboxDatabase, settings: SettingsDep
-) -> Response:
+async def hosted_page(payment_id: str, database: DatabaseDep, settings: SettingsDep) -> Response:
     payment = await _payment(database, payment_id)
     if payment.status != REQUIRES_PAYMENT_METHOD:
         return _page("done.html", payment, settings)
@@ -43,7 +41,7 @@ async def hosted_page(
 async def pay(
     payment_id: str,
     request: Request,
-    database: SandboxDatabase,
+    database: DatabaseDep,
     settings: SettingsDep,
     courier: CourierDep,
 ) -> Response:
@@ -74,7 +72,7 @@ class PaymentLinkNotFound(Exception):
     """A hosted page address that names no payment: answered with an HTML page."""
 
 
-async def _payment(database: SandboxDatabase, payment_id: str) -> service.PaymentView:
+async def _payment(database: DatabaseDep, payment_id: str) -> service.PaymentView:
     try:
         return await database.read(service.get_payment, payment_id)
     except service.PaymentNotFound as error:
