@@ -81,6 +81,21 @@ def _serve_store(settings: Settings, host: str, port: int, workers: int) -> None
     )
 
 
+def _serve_web(settings: Settings, host: str, port: int, workers: int) -> None:
+    _prepare(settings)
+    settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made before they start
+    typer.echo(f"Storefront     http://{host}:{port}")
+    uvicorn.run(
+        "shopkeep.web.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
 @app.command()
 def serve(
     host: HostOption = "127.0.0.1",
@@ -102,6 +117,16 @@ def store(
 ) -> None:
     """Run the store API alone (migrates and seeds an empty database first)."""
     _serve_store(Settings(), host, port, workers)
+
+
+@app.command()
+def web(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    workers: WorkersOption = 1,
+) -> None:
+    """Run the storefront alone (migrates and seeds an empty database first)."""
+    _serve_web(Settings(), host, port, workers)
 
 
 @db_app.command("upgrade")
