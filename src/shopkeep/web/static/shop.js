@@ -131,6 +131,12 @@
     markBusy(form, event.submitter);
   });
 
+  // On a phone, filters not in use start folded away, leaving the products in view.
+  if (window.matchMedia("(max-width: 44rem)").matches) {
+    document.querySelectorAll("details[data-collapse-on-phone]:not([data-in-use])")
+      .forEach(function (panel) { panel.open = false; });
+  }
+
   // A page restored by the back button must not keep forms stuck as busy.
   window.addEventListener("pageshow", function (event) {
     if (event.persisted) {
