@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -36,40 +36,31 @@ def shopkeep_command() -> Path:
 
 
 @contextmanager
-def running_store(
+def running(
+    args: Sequence[str],
     env: Mapping[str, str],
-    workers: int = 1,
     *,
+    port: int,
+    health_path: str = "/healthz",
+    workers: int = 1,
     log_path: Path | None = None,
-    serve: bool = False,
 ) -> Iterator[str]:
-    """Run `shopkeep store` on a free loopback port until the block ends; yields its base URL.
-    With `serve`, run `shopkeep serve` instead, the store on that port (one worker).
+    """Run `shopkeep *args` until the block ends; yields `http://127.0.0.1:<port>` once
+    `health_path` answers 200 and the `workers` have started.
 
-    `env` holds the `SHOPKEEP_*` settings; the caller's own `SHOPKEEP_*` variables are not
-    inherited. The output goes to `log_path` (a temporary file by default), printed when the
-    server fails to start or the block raises.
+    `args` must make the server listen on `port`. `env` holds the `SHOPKEEP_*` settings; the
+    caller's own `SHOPKEEP_*` variables are not inherited. The output goes to `log_path` (a
+    temporary file by default), printed when the server fails to start or the block raises.
     """
     if log_path is None:
-        handle, name = tempfile.mkstemp(prefix="shopkeep-store-", suffix=".log")
+        handle, name = tempfile.mkstemp(prefix=f"shopkeep-{args[0]}-", suffix=".log")
         os.close(handle)
         log_path = Path(name)
-    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    command = [
-        str(shopkeep_command()),
-        *("store", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
-    ]
-    if serve:
-        command = [
-            str(shopkeep_command()),
-            *("serve", "--host", "127.0.0.1", "--store-port", str(port)),
-            *("--web-port", str(free_port()), "--payments-port", str(free_port())),
-        ]
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEP_")}
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            command,
+            [str(shopkeep_command()), *args],
             env={**inherited, "PYTHONUNBUFFERED": "1", **env},
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -77,7 +68,7 @@ def running_store(
             start_new_session=True,
         )
     try:
-        _wait_until_healthy(process, base_url)
+        _wait_until_healthy(process, base_url, health_path)
         _wait_for_workers(process, workers)
         yield base_url
     except BaseException:
@@ -86,6 +77,38 @@ def running_store(
         raise
     else:
         _stop(process)
+
+
+@contextmanager
+def running_store(
+    env: Mapping[str, str],
+    workers: int = 1,
+    *,
+    log_path: Path | None = None,
+    serve: bool = False,
+) -> Iterator[str]:
+    """Run `shopkeep store` on a free loopback port; yields its base URL. With `serve`, run
+    `shopkeep serve` instead, the store on that port (one worker)."""
+    port = free_port()
+    args = ["store", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    if serve:
+        args = [
+            *("serve", "--host", "127.0.0.1", "--store-port", str(port)),
+            *("--web-port", str(free_port()), "--payments-port", str(free_port())),
+        ]
+    with running(args, env, port=port, workers=workers, log_path=log_path) as base_url:
+        yield base_url
+
+
+@contextmanager
+def running_web(
+    env: Mapping[str, str], workers: int = 1, *, log_path: Path | None = None
+) -> Iterator[str]:
+    """Run `shopkeep web` (the storefront) on a free loopback port; yields its base URL."""
+    port = free_port()
+    args = ["web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    with running(args, env, port=port, workers=workers, log_path=log_path) as base_url:
+        yield base_url
 
 
 def print_log(log_path: Path) -> None:
@@ -103,19 +126,21 @@ def worker_pids(pid: int) -> list[int]:
     return [child for child in children if "--multiprocessing-fork" in _argv(child)]
 
 
-def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:
+def _wait_until_healthy(
+    process: subprocess.Popen[bytes], base_url: str, health_path: str = "/healthz"
+) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
     with httpx.Client(base_url=base_url, timeout=1.0) as client:
         while True:
             if process.poll() is not None:
                 raise ServerFailed(f"the server exited with status {process.returncode}")
             try:
-                if client.get("/healthz").status_code == 200:
+                if client.get(health_path).status_code == 200:
                     return
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise ServerFailed(f"GET /healthz did not answer 200 in {STARTUP_SECONDS} s")
+                raise ServerFailed(f"GET {health_path} did not answer 200 in {STARTUP_SECONDS} s")
             time.sleep(POLL_SECONDS)  # nothing to await: the server only answers when ready
 
 
