@@ -105,6 +105,7 @@ async def test_a_bad_quantity_is_explained_next_to_it_and_changes_nothing(
     assert re.search(rf'id="quantity-error" data-form-error>{re.escape(message)}<', response.text)
     assert 'aria-invalid="true"' in response.text
     assert f'value="{quantity}"' in response.text  # what was typed stays, to be corrected
+    assert 'name="next" value="/products/3"' in response.text  # a retry comes back here
     assert await cart_lines(shop) == {BOARD: 1}
 
 

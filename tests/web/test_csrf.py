@@ -46,9 +46,7 @@ async def test_a_wrong_token_is_refused(shop: httpx.AsyncClient) -> None:
     assert await cart_lines(shop) == {}
 
 
-async def test_a_token_from_another_browser_is_refused(
-    shop: httpx.AsyncClient, database: object
-) -> None:
+async def test_a_token_from_another_browser_is_refused(shop: httpx.AsyncClient) -> None:
     token = await form_token(shop)
     shop.cookies.set(csrf.COOKIE, "ab" * 32, domain="shop.test")  # a different browser's cookie
     await refused(await add(shop, KEYBOARD, 1, token=token))

@@ -109,6 +109,8 @@ async def test_static_files_are_cached_by_content(shop: httpx.AsyncClient) -> No
     assert response.status_code == 200
     assert "javascript" in response.headers["content-type"]
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+    unversioned = await shop.get("/static/shop.js")
+    assert unversioned.status_code == 200 and "cache-control" not in unversioned.headers
     assert "private" in (await shop.get("/")).headers["cache-control"]
 
 

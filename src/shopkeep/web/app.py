@@ -80,13 +80,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        # Static addresses made by the templates carry a digest of the content: cached for good.
+        versioned = scope["path"].startswith("/static/") and scope["query_string"].startswith(b"v=")
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 kept = [(k, v) for k, v in message.get("headers", []) if k not in self.names]
-                if static:
-                    # Static addresses carry a digest of the content: cache them for good.
+                if versioned:
                     kept.append((b"cache-control", b"public, max-age=31536000, immutable"))
                 message["headers"] = kept + self.headers
             await send(message)

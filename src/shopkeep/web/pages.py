@@ -87,7 +87,7 @@ def redirect(request: Request, url: str, *, flash: str | None = None) -> Redirec
     if flash:
         response.set_cookie(
             FLASH_COOKIE,
-            quote(flash[:MAX_FLASH]),
+            quote(flash[:MAX_FLASH], safe=""),
             max_age=FLASH_MAX_AGE,
             path="/",
             httponly=True,

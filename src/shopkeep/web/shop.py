@@ -156,6 +156,8 @@ async def render_product(
             "in_cart": view.badge.quantities.get(product_id, 0),
             "error": error,
             "quantity": quantity,
+            # Also when shown as the answer to a refused add: its forms come back here.
+            "here": f"/products/{product_id}",
         },
         badge=view.badge,
         status=status,
