@@ -53,8 +53,9 @@ class Server:
 
 @dataclass(frozen=True)
 class Shop:
-    """`shopkeep serve`: the store and the payment sandbox in one process."""
+    """`shopkeep serve`: the storefront, the store and the payment sandbox in one process."""
 
+    web_url: str
     store_url: str
     payments_url: str
     server: Server
@@ -71,9 +72,10 @@ def running(
 ) -> Iterator[Server]:
     """Run `shopkeep <args>` until the block ends, once `url`/healthz answers.
 
-    `env` holds the `SHOPKEEP_*` settings; the caller's own `SHOPKEEP_*` variables are not
-    inherited. The output goes to `log_path` (a temporary file by default), printed when the
-    server fails to start or the block raises.
+    `args` must make the server listen where `url` says. `env` holds the `SHOPKEEP_*`
+    settings; the caller's own `SHOPKEEP_*` variables are not inherited. The output goes to
+    `log_path` (a temporary file by default), printed when the server fails to start or the
+    block raises.
     """
     if log_path is None:
         handle, name = tempfile.mkstemp(prefix=f"shopkeep-{args[0]}-", suffix=".log")
@@ -131,16 +133,30 @@ def running_payments(
 @contextmanager
 def running_shop(env: Mapping[str, str], *, log_path: Path | None = None) -> Iterator[Shop]:
     """`shopkeep serve` on free loopback ports."""
-    store_port, payments_port = free_port(), free_port()
+    web_port, store_port, payments_port = free_port(), free_port(), free_port()
     args = (
         *("serve", "--host", "127.0.0.1", "--store-port", str(store_port)),
-        *("--web-port", str(free_port()), "--payments-port", str(payments_port)),
+        *("--web-port", str(web_port), "--payments-port", str(payments_port)),
     )
-    store_url = f"http://127.0.0.1:{store_port}"
-    payments_url = f"http://127.0.0.1:{payments_port}"
+    web_url, store_url, payments_url = (
+        f"http://127.0.0.1:{port}" for port in (web_port, store_port, payments_port)
+    )
     with running(args, env, url=store_url, log_path=log_path) as server:
         _wait_until_healthy(server.process, payments_url)
-        yield Shop(store_url, payments_url, server)
+        _wait_until_healthy(server.process, web_url)
+        yield Shop(web_url, store_url, payments_url, server)
+
+
+@contextmanager
+def running_web(
+    env: Mapping[str, str], workers: int = 1, *, log_path: Path | None = None
+) -> Iterator[str]:
+    """`shopkeep web` (the storefront) on a free loopback port; yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ("web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+    with running(args, env, url=url, workers=workers, log_path=log_path):
+        yield url
 
 
 def print_log(log_path: Path) -> None:

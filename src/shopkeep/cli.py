@@ -19,6 +19,7 @@ from shopkeep.orders.service import expire_orders
 from shopkeep.sandbox.app import create_app as create_sandbox
 from shopkeep.serving import serve_together
 from shopkeep.store.app import create_app as create_store
+from shopkeep.web.app import create_app as create_web
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -99,8 +100,8 @@ def serve(
     web_port: Annotated[int, typer.Option(help="Port of the storefront.")] = 3000,
     payments_port: Annotated[int, typer.Option(help="Port of the payment sandbox.")] = 5000,
 ) -> None:
-    """Migrate, load the demo catalog into an empty database, and start the shop: the store
-    API and the payment sandbox, in one process (Ctrl-C stops everything)."""
+    """Migrate, load the demo catalog into an empty database, and start the shop: the
+    storefront, the store API and the payment sandbox, in one process (Ctrl-C stops all)."""
     settings = Settings()
     # The apps find each other on the ports given here, unless told otherwise.
     addresses = {
@@ -110,23 +111,31 @@ def serve(
     settings = settings.model_copy(
         update={k: v for k, v in addresses.items() if k not in settings.model_fields_set}
     )
-    settings.resolved_webhook_secret  # noqa: B018 - generate the shared secret before serving
+    # Generated secrets are made before any app starts, so every app reads the same ones.
+    settings.resolved_webhook_secret  # noqa: B018
+    settings.resolved_session_secret  # noqa: B018
     _prepare(settings)
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     store_url = _address(host, store_port)
+    typer.echo(f"Storefront       {_address(host, web_port)}")
     typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
     typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
-    asyncio.run(_serve_all(settings, host, store_port, payments_port))
+    asyncio.run(_serve_all(settings, host, web_port, store_port, payments_port))
 
 
-async def _serve_all(settings: Settings, host: str, store_port: int, payments_port: int) -> None:
+async def _serve_all(
+    settings: Settings, host: str, web_port: int, store_port: int, payments_port: int
+) -> None:
     def config(app: FastAPI, port: int) -> uvicorn.Config:
         return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
 
+    # The storefront and the store API share one database handle: on SQLite, one queue of
+    # writes committed together.
     database = _database(settings)
     try:
         await serve_together(
             [
+                config(create_web(settings, database), web_port),
                 config(create_store(settings, database), store_port),
                 config(create_sandbox(settings), payments_port),
             ]
@@ -158,6 +167,20 @@ def payments(
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     typer.echo(f"Payment sandbox  {_address(host, port)}")
     _run_alone("shopkeep.sandbox.app:create_app", host, port, workers)
+
+
+@app.command()
+def web(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    workers: WorkersOption = 1,
+) -> None:
+    """Run the storefront alone (migrates and seeds an empty database first)."""
+    settings = Settings()
+    _prepare(settings)
+    settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
+    typer.echo(f"Storefront       {_address(host, port)}")
+    _run_alone("shopkeep.web.app:create_app", host, port, workers)
 
 
 @db_app.command("upgrade")

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     webhook_secret: str | None = None
     allow_unsigned_webhooks: bool = False
+    # Signs the storefront's form tokens (CSRF); generated into the data dir when unset.
+    session_secret: str | None = None
 
     host: str = "127.0.0.1"
     store_port: int = 8000
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
         if self.webhook_secret is not None:
             return checked_secret(self.webhook_secret, "SHOPKEEP_WEBHOOK_SECRET")
         return stored_secret(self.data_dir / "webhook_secret")
+
+    @cached_property
+    def resolved_session_secret(self) -> str:
+        if self.session_secret is not None:
+            return checked_secret(self.session_secret, "SHOPKEEP_SESSION_SECRET")
+        return stored_secret(self.data_dir / "session_secret")
 
 
 def checked_secret(value: str, name: str) -> str:

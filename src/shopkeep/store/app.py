@@ -48,7 +48,7 @@ def create_app(
             app.state.database = create_database(
                 settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
             )
-        expiry = asyncio.create_task(_expire_periodically(app.state.database, settings))
+        expiry = asyncio.create_task(expire_periodically(app.state.database, settings))
         # Everything loaded so far lives as long as the process: keep the garbage collector
         # from scanning it again and again (its full passes show up as latency spikes).
         gc.collect()
@@ -86,7 +86,7 @@ def create_app(
     return app
 
 
-async def _expire_periodically(database: Database, settings: Settings) -> None:
+async def expire_periodically(database: Database, settings: Settings) -> None:
     """Expire unpaid orders while the store runs (every process may do it: it is idempotent)."""
     while True:
         await asyncio.sleep(settings.expire_interval_seconds)
