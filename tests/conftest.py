@@ -14,7 +14,7 @@ from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
-from shopkeep.migrate import upgrade
+from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.store.app import create_app
 from tests.postgres import find_bindir, postgres_server
 
@@ -73,6 +73,12 @@ async def database(session_database: Database) -> Database:
     """The session's database, emptied and loaded with the demo catalog for this test."""
     await load_demo_catalog(session_database)
     return session_database
+
+
+@pytest.fixture(scope="session")
+def sandbox_schema(database_url: str) -> None:
+    """The sandbox's tables, beside the store's in the test database (they share no names)."""
+    upgrade_sandbox(database_url)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Typed dependencies every app shares: the database and settings it was built with.
+"""Typed dependencies the apps share: the database, settings and payment client they hold.
 
 They are `async`: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
 """
@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 
 from shopkeep.config import Settings
 from shopkeep.db import Database
+from shopkeep.payments.client import PaymentsClient
 
 
 async def get_database(request: Request) -> Database:
@@ -23,5 +24,11 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+async def get_payments(request: Request) -> PaymentsClient:
+    payments: PaymentsClient = request.app.state.payments
+    return payments
+
+
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]

@@ -1,8 +1,9 @@
-"""Browser tests: Debian's Chromium, driven by Playwright, against real `shopkeep web` servers.
+"""Browser tests: Debian's Chromium, driven by Playwright, against real `shopkeep` servers.
 
-One browser serves the whole suite and one server each module. Every test fails on a console
-error, an uncaught page error or a request to any host but 127.0.0.1, unless it declares the
-error it expects; every test leaves screenshots of the pages it saw in `test-artifacts/`.
+One browser serves the whole suite and one shop (`shopkeep serve`) each module. Every test
+fails on a console error, an uncaught page error or a request to any host but 127.0.0.1,
+unless it declares the error it expects; every test leaves screenshots of the pages it saw in
+`test-artifacts/`.
 """
 
 from __future__ import annotations
@@ -28,14 +29,16 @@ from playwright.sync_api import (
 )
 
 from tests.conftest import WEBHOOK_SECRET, skip_or_fail
-from tests.servers import running_web
+from tests.servers import running_shop
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 ALLOWED_HOST = "127.0.0.1"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 667}
-ORDER_URL = re.compile(r".*/orders/[0-9a-f]{32}$")
+# The order page, also as the payment page sends the shopper back to it (with the result).
+ORDER_URL = re.compile(r".*/orders/[0-9a-f]{32}(\?.*)?$")
+PAYMENT_PAGE = re.compile(r".*/pay/pay_[0-9a-f]{32}$")
 
 
 @pytest.fixture(scope="package")
@@ -60,11 +63,11 @@ def server_env(data_dir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def shop_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A storefront of its own for each module, on a fresh SQLite database with the demo
-    catalog (the `shopkeep web` command migrates and seeds it)."""
+    """A shop of its own for each module (`shopkeep serve`: storefront, store API and payment
+    sandbox), on a fresh SQLite database with the demo catalog; yields the storefront's URL."""
     data_dir = tmp_path_factory.mktemp("web")
-    with running_web(server_env(data_dir), log_path=data_dir / "server.log") as url:
-        yield url
+    with running_shop(server_env(data_dir), log_path=data_dir / "server.log") as shop:
+        yield shop.web_url
 
 
 class Shopper:

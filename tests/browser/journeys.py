@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import Shopper
+from tests.browser.conftest import ORDER_URL, PAYMENT_PAGE, Shopper
+
+GOOD_CARD = "4242 4242 4242 4242"
+DECLINED_CARD = "4000 0000 0000 0002"
 
 
 def badge(page: Page) -> Locator:
@@ -27,3 +32,21 @@ def add_from_product_page(shopper: Shopper, product_id: int, quantity: int) -> P
 
 def line(page: Page, product_id: int) -> Locator:
     return page.locator(f"#line-{product_id}")
+
+
+def pay_on_the_payment_page(shopper: Shopper, card: str = GOOD_CARD, *, tap: bool = False) -> Page:
+    """On the payment provider's page the shop sent us to: enter a card, pay, come back."""
+    page = shopper.page
+    expect(page).to_have_url(PAYMENT_PAGE)
+    shopper.snap("payment-page")
+    page.get_by_label("Card number").fill(card)
+    page.get_by_label("Expiry date").fill("12/40")
+    page.get_by_label("Security code").fill("123")
+    pay = page.get_by_role("button", name=re.compile(r"^Pay \$"))
+    if tap:
+        pay.tap()
+    else:
+        pay.click()
+    expect(page).to_have_url(ORDER_URL)
+    shopper.snap("back-at-the-shop")
+    return page

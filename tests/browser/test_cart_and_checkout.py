@@ -1,5 +1,6 @@
 """The cart and checkout in a real browser: changing and removing lines, a cart that lasts
-across reloads, browsers and restarts, and checking out to the order page."""
+across reloads, browsers and restarts, and checking out and paying on the payment sandbox's page
+(a declined card, a mistyped one, leaving the page and coming back)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,14 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ORDER_URL, NewShopper, Shopper, server_env
-from tests.browser.journeys import add_from_product_page, badge, line
+from tests.browser.conftest import ORDER_URL, PAYMENT_PAGE, NewShopper, Shopper, server_env
+from tests.browser.journeys import (
+    DECLINED_CARD,
+    add_from_product_page,
+    badge,
+    line,
+    pay_on_the_payment_page,
+)
 from tests.servers import running_web
 
 KEYBOARD, MONITOR, BOARD, BOTTLE = 3, 6, 24, 41
@@ -95,7 +102,9 @@ def test_the_cart_survives_a_restart_of_the_server(new_shopper: NewShopper, tmp_
         expect(badge(page)).to_have_text("3")
 
 
-def test_checking_out_reserves_and_lands_on_the_order_page(shopper: Shopper) -> None:
+def test_checking_out_reserves_the_stock_and_paying_on_the_payment_page_completes_the_order(
+    shopper: Shopper,
+) -> None:
     add_from_product_page(shopper, BOARD, 2)
     add_from_product_page(shopper, BOTTLE, 1)
     page = shopper.goto("/cart")
@@ -105,12 +114,52 @@ def test_checking_out_reserves_and_lands_on_the_order_page(shopper: Shopper) -> 
     expect(summary.locator("tfoot")).to_contain_text("$64.97")
     shopper.snap("checkout")
     page.get_by_role("button", name="Place order").click()
+    expect(page).to_have_url(PAYMENT_PAGE)
+    expect(page.get_by_text("$64.97").first).to_be_visible()
+
+    # Back to the shop without paying: the order waits, holding the stock.
+    page.get_by_role("link", name="Cancel and return").click()
     expect(page).to_have_url(ORDER_URL)
     expect(page.get_by_role("heading", name="Awaiting payment")).to_be_visible()
+    expect(page.get_by_text("You left the payment page")).to_be_visible()
     table = page.get_by_role("table", name="Items in this order")
     expect(table.locator("tbody tr")).to_have_count(2)
     expect(table.locator("[data-total]")).to_have_text("$64.97")
-    shopper.snap("order")
-    # The stock is held for this order.
+    shopper.snap("order-awaiting-payment")
+    order_url = page.url.split("?")[0]
     page = shopper.goto(f"/products/{BOARD}")
     expect(page.locator(".facts")).to_contain_text("158 units")
+
+    page.goto(order_url)
+    page.get_by_role("button", name="Pay $64.97").click()
+    page = pay_on_the_payment_page(shopper)
+    expect(page.get_by_role("heading", name="Paid")).to_be_visible()
+    expect(badge(page)).to_have_text("0")
+    page = shopper.goto(f"/products/{BOARD}")
+    expect(page.locator(".facts")).to_contain_text("158 units")
+
+
+def test_a_declined_card_fails_the_order_and_trying_again_pays(shopper: Shopper) -> None:
+    add_from_product_page(shopper, BOARD, 1)
+    page = shopper.goto("/checkout")
+    page.get_by_role("button", name="Place order").click()
+
+    # A mistyped number is caught on the payment page and charges nothing.
+    expect(page).to_have_url(PAYMENT_PAGE)
+    shopper.expect_status(400)
+    page.get_by_label("Card number").fill("4242 4242 4242 4241")
+    page.get_by_label("Expiry date").fill("12/40")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Pay $19.99").click()
+    expect(page.get_by_role("alert")).to_contain_text("This card number is not valid")
+    expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
+    shopper.snap("card-number-error")
+
+    page = pay_on_the_payment_page(shopper, DECLINED_CARD)
+    expect(page.get_by_role("heading", name="Payment failed")).to_be_visible()
+    expect(badge(page)).to_have_text("1")
+    page.get_by_role("link", name="Try again").click()
+    expect(page).to_have_url(shopper.url("/checkout"))
+    page.get_by_role("button", name="Place order").click()
+    page = pay_on_the_payment_page(shopper)
+    expect(page.get_by_role("heading", name="Paid")).to_be_visible()

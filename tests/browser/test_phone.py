@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ORDER_URL, PHONE, NewShopper
-from tests.browser.journeys import badge
+from tests.browser.conftest import PAYMENT_PAGE, PHONE, NewShopper
+from tests.browser.journeys import badge, pay_on_the_payment_page
 
 
 def test_the_whole_journey_fits_a_phone_screen(new_shopper: NewShopper) -> None:
@@ -29,8 +29,10 @@ def test_the_whole_journey_fits_a_phone_screen(new_shopper: NewShopper) -> None:
     shopper.snap("checkout")
     shopper.no_horizontal_scroll()
     page.get_by_role("button", name="Place order").tap()
-    expect(page).to_have_url(ORDER_URL)
-    shopper.snap("order")
+    expect(page).to_have_url(PAYMENT_PAGE)
+    shopper.no_horizontal_scroll()
+    page = pay_on_the_payment_page(shopper, tap=True)
+    expect(page.get_by_role("heading", name="Paid")).to_be_visible()
     shopper.no_horizontal_scroll()
     shopper.goto("/no-such-page", "not-found")
     shopper.no_horizontal_scroll()

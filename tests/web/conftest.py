@@ -1,4 +1,5 @@
-"""The storefront over httpx, on SQLite and PostgreSQL, with a shopper's cookie jar."""
+"""The storefront over httpx, on SQLite and PostgreSQL, with a shopper's cookie jar; the store
+API and the payment sandbox answer in the same process (see `tests.inprocess`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,26 @@ import pytest
 
 from shopkeep.config import Settings
 from shopkeep.db import Database
-from shopkeep.web.app import create_app
+from tests.inprocess import SANDBOX, WEB, Apps, client, wired_apps, wired_settings
 
-BASE_URL = "http://shop.test"
+BASE_URL = WEB
 
 
 @pytest.fixture
-async def shop(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+async def apps(database: Database, settings: Settings, sandbox_schema: None) -> AsyncIterator[Apps]:
+    async with wired_apps(wired_settings(settings), database) as apps:
+        yield apps
+
+
+@pytest.fixture
+async def shop(apps: Apps) -> AsyncIterator[httpx.AsyncClient]:
     """A shopper's browser: keeps cookies, does not follow redirects."""
-    transport = httpx.ASGITransport(app=create_app(settings, database))
-    async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-        yield client
+    async with client(apps.web, WEB) as browser:
+        yield browser
+
+
+@pytest.fixture
+async def sandbox(apps: Apps) -> AsyncIterator[httpx.AsyncClient]:
+    """The same shopper's browser on the payment provider's site."""
+    async with client(apps.sandbox, SANDBOX) as browser:
+        yield browser

@@ -12,12 +12,13 @@ import pytest
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.web.app import create_app
+from tests.inprocess import wired_settings
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import add
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "form-action 'self' http://127.0.0.1:5000; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self' http://sandbox.test; frame-ancestors 'none'; base-uri 'self'; "
     "object-src 'none'"
 )
 
@@ -51,7 +52,7 @@ class BrokenDatabase(Database):
 
 @pytest.fixture
 async def broken_shop(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, BrokenDatabase())
+    app = create_app(wired_settings(settings), BrokenDatabase())
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
         yield client

@@ -20,6 +20,7 @@ from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
+from shopkeep.payments.client import PaymentsClient
 from shopkeep.store.app import expire_periodically
 from shopkeep.web import cart, orders, shop
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
@@ -94,10 +95,19 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the storefront. Tests pass their own `database`; otherwise one is opened from
-    `settings` at startup and closed at shutdown."""
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    payments: PaymentsClient | None = None,
+) -> FastAPI:
+    """Build the storefront. Tests pass their own `database` (and may pass a `payments` client
+    bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
+    closed at shutdown."""
     settings = settings or Settings()
+    payments_client = payments or PaymentsClient(
+        settings.payments_url, timeout=settings.callback_timeout_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +126,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
+            if payments is None:
+                await payments_client.aclose()
             if owned:
                 await app.state.database.close()
 
@@ -128,6 +140,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         openapi_url=None,
     )
     app.state.settings = settings
+    app.state.payments = payments_client
     app.state.renderer = Renderer(settings)
     if database is not None:
         app.state.database = database

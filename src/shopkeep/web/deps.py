@@ -7,20 +7,12 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from shopkeep.config import Settings
-from shopkeep.db import Database
+from shopkeep.deps import DatabaseDep, PaymentsDep, SettingsDep
 from shopkeep.web import csrf
 from shopkeep.web.forms import read_form
 from shopkeep.web.pages import Renderer
 
-
-async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+__all__ = ["CheckedForm", "DatabaseDep", "PaymentsDep", "RendererDep", "SettingsDep"]
 
 
 async def get_renderer(request: Request) -> Renderer:
@@ -36,7 +28,5 @@ async def checked_form(request: Request) -> dict[str, str]:
     return form
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
 CheckedForm = Annotated[dict[str, str], Depends(checked_form)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from shopkeep.money import to_cents
+from shopkeep.money import display, to_cents
 
 # At or below this many units, a product's badge says how many are left.
 FEW_LEFT = 5
@@ -21,7 +21,7 @@ def cents_of(amount: float) -> int:
 
 def price(cents: int) -> str:
     """`899999` → `$8,999.99`."""
-    return f"${cents // 100:,}.{cents % 100:02d}"
+    return display(cents)
 
 
 def rating(value: float) -> str:

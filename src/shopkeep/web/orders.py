@@ -1,7 +1,8 @@
 """Checkout and the order page.
 
 Placing an order runs the checkout service, which reserves the stock and creates an order
-awaiting payment; `continue_to_payment` then decides where the shopper goes next.
+awaiting payment; `continue_to_payment` then sends the shopper to the payment provider's page,
+which brings them back to the order page.
 """
 
 from __future__ import annotations
@@ -19,10 +20,22 @@ from shopkeep.orders import service as orders
 from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
 from shopkeep.web import format
 from shopkeep.web.cart import cart_view
-from shopkeep.web.deps import CheckedForm, DatabaseDep, RendererDep, SettingsDep
+from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
+from shopkeep.web.deps import CheckedForm, DatabaseDep, PaymentsDep, RendererDep, SettingsDep
 from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect
 
 router = APIRouter()
+
+PROVIDER_AWAY = (
+    "We could not reach the payment provider. Your items are still reserved: "
+    "try paying again in a moment."
+)
+LEFT_PAYMENT = "You left the payment page without paying. You can pay whenever you are ready."
+CONFIRMING = (
+    "Your payment went through. We are waiting for the payment provider to confirm it; "
+    "this page will update by itself."
+)
+CONFIRMING_REFRESH_SECONDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,14 +118,26 @@ async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
     )
 
 
-def continue_to_payment(request: Request, order: dict[str, Any]) -> Response:
-    """Where the shopper goes once the order holds the stock.
+async def continue_to_payment(
+    request: Request, database: DatabaseDep, payments: PaymentsDep, order_id: str
+) -> Response:
+    """Send the shopper to pay for an order that holds its stock.
 
-    For now, the order page. The payment step belongs here: create the payment at the payment
-    provider (server to server, so the amount never passes through the browser) and redirect
-    to its hosted page, which brings the shopper back to the order page.
+    The payment is created at the provider server to server, for the order's total as the
+    database has it (the amount never passes through the browser); the provider's hosted page
+    brings the shopper back to the order page.
     """
-    return redirect(request, f"/orders/{order['order_id']}")
+    amount_cents, currency = await database.read(orders.amount_due, order_id)
+    try:
+        payment = await payments.start_hosted_payment(
+            order_id=order_id,
+            amount_cents=amount_cents,
+            currency=currency,
+            return_url=str(request.url_for("order_page", order_id=order_id)),
+        )
+    except (PaymentProviderUnavailable, PaymentProviderError):
+        return redirect(request, f"/orders/{order_id}", flash=PROVIDER_AWAY)
+    return redirect(request, payment.checkout_url)
 
 
 @router.get("/checkout", response_class=HTMLResponse)
@@ -127,6 +152,7 @@ async def place_order(
     database: DatabaseDep,
     renderer: RendererDep,
     settings: SettingsDep,
+    payments: PaymentsDep,
     form: CheckedForm,
 ) -> Response:
     cart_id = cart_id_of(request)
@@ -150,16 +176,38 @@ async def place_order(
         return renderer.page(
             request, "checkout.html", {"view": view, "error": error}, badge=view.badge, status=409
         )
-    return continue_to_payment(request, order)
+    return await continue_to_payment(request, database, payments, order["order_id"])
 
 
-@router.get("/orders/{order_id}", response_class=HTMLResponse)
+@router.post("/orders/{order_id}/pay")
+async def pay_order(
+    request: Request,
+    database: DatabaseDep,
+    payments: PaymentsDep,
+    form: CheckedForm,
+    order_id: str,
+) -> Response:
+    """Pay for an order awaiting payment (again, after leaving the payment page)."""
+    try:
+        return await continue_to_payment(request, database, payments, order_id)
+    except orders.OrderAlreadyProcessed:
+        return redirect(request, f"/orders/{order_id}")
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse, name="order_page")
 async def order_page(
     request: Request, database: DatabaseDep, renderer: RendererDep, order_id: str
 ) -> Response:
     view = await database.read(order_view, order_id, cart_id_of(request))
     status = STATUSES.get(view.status, Status(view.status, "", "waiting"))
     expires = view.expires_at.strftime("%H:%M UTC on %d %B %Y")
+    # The payment page sends the shopper back with what happened there (`status`).
+    came_back = request.query_params.get("status")
+    # Paid at the provider, but the store has not heard yet: look again shortly.
+    confirming = view.status == PENDING_PAYMENT and came_back == "succeeded"
+    note = ""
+    if view.status == PENDING_PAYMENT:
+        note = CONFIRMING if confirming else LEFT_PAYMENT if came_back == "cancelled" else ""
     return renderer.page(
         request,
         "order.html",
@@ -167,6 +215,8 @@ async def order_page(
             "view": view,
             "status": status,
             "explanation": status.explanation.format(expires=expires),
+            "note": note,
+            "refresh_seconds": CONFIRMING_REFRESH_SECONDS if confirming else None,
         },
         badge=view.badge,
     )
