@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -18,9 +17,9 @@ from shopkeep.carts import service as carts
 from shopkeep.db import Tx
 from shopkeep.orders import service as orders
 from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
+from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
 from shopkeep.web import format
 from shopkeep.web.cart import cart_view
-from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
 from shopkeep.web.deps import CheckedForm, DatabaseDep, PaymentsDep, RendererDep, SettingsDep
 from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect
 
