@@ -39,16 +39,19 @@ class CatalogState(Base):
 
 
 # Deleted products stay in the table (carts and orders point at them) but leave the catalog:
-# every catalog query says `deleted_at IS NULL`, and only such products are indexed. SQLite reads
-# an index alone (a covering index) only when it holds every column the query names, so each
-# index also carries `deleted_at` (always NULL in it).
+# every catalog query says `deleted_at IS NULL`, and only such products are indexed.
 LISTED = "deleted_at IS NULL"
 
 
-def _listed_index(*columns: str) -> Index:
-    return Index(
-        None, *columns, "deleted_at", sqlite_where=text(LISTED), postgresql_where=text(LISTED)
-    )
+def _sort_index(*columns: str) -> Index:
+    """An index walked in order: its rows come in (columns, id) order, as pages are sorted."""
+    return Index(None, *columns, sqlite_where=text(LISTED), postgresql_where=text(LISTED))
+
+
+def _count_index(*columns: str) -> Index:
+    """An index that counts matches alone. SQLite reads an index alone (covering) only when it
+    holds every column the query names, so it also carries `deleted_at` (always NULL in it)."""
+    return _sort_index(*columns, "deleted_at")
 
 
 class Product(Base):
@@ -58,20 +61,20 @@ class Product(Base):
         CheckConstraint("price_cents >= 1", name="price_positive"),
         CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
         # Sort orders (SQLite appends the id to every index, so ties come in id order).
-        _listed_index("category_id", "id"),
-        _listed_index("category_id", "name"),
-        _listed_index("category_id", "rating_tenths", "price_cents", "stock"),
-        _listed_index("price_cents"),
-        _listed_index("rating_tenths"),
-        _listed_index("name"),
-        _listed_index("stock"),
-        _listed_index("seller_id"),
-        _listed_index("category_id", "brand"),
+        _count_index("category_id", "id"),
+        _sort_index("category_id", "name"),
+        _count_index("category_id", "rating_tenths", "price_cents", "stock"),
+        _sort_index("price_cents"),
+        _sort_index("rating_tenths"),
+        _sort_index("name"),
+        _count_index("stock"),
+        _count_index("seller_id"),
+        _count_index("category_id", "brand"),
         # Covering indexes: counting matches of the common filters reads only the index.
-        _listed_index("category_id", "price_cents", "rating_tenths", "stock"),
-        _listed_index("price_cents", "rating_tenths", "category_id", "stock"),
-        _listed_index("rating_tenths", "price_cents", "category_id", "stock"),
-        _listed_index("brand_key", "price_cents", "rating_tenths", "category_id", "stock"),
+        _count_index("category_id", "price_cents", "rating_tenths", "stock"),
+        _count_index("price_cents", "rating_tenths", "category_id", "stock"),
+        _count_index("rating_tenths", "price_cents", "category_id", "stock"),
+        _count_index("brand_key", "price_cents", "rating_tenths", "category_id", "stock"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

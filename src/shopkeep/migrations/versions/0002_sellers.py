@@ -28,20 +28,23 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LISTED = "deleted_at IS NULL"
+# Every product index, and whether it becomes a counting index (carrying `deleted_at`, so that
+# SQLite can count from it alone) rather than a sort order (whose rows must come in id order
+# after its columns).
 INDEXED = (
-    ["category_id", "id"],
-    ["category_id", "name"],
-    ["category_id", "rating_tenths", "price_cents", "stock"],
-    ["price_cents"],
-    ["rating_tenths"],
-    ["name"],
-    ["stock"],
-    ["seller_id"],
-    ["category_id", "brand"],
-    ["category_id", "price_cents", "rating_tenths", "stock"],
-    ["price_cents", "rating_tenths", "category_id", "stock"],
-    ["rating_tenths", "price_cents", "category_id", "stock"],
-    ["brand_key", "price_cents", "rating_tenths", "category_id", "stock"],
+    (["category_id", "id"], True),
+    (["category_id", "name"], False),
+    (["category_id", "rating_tenths", "price_cents", "stock"], True),
+    (["price_cents"], False),
+    (["rating_tenths"], False),
+    (["name"], False),
+    (["stock"], True),
+    (["seller_id"], True),
+    (["category_id", "brand"], True),
+    (["category_id", "price_cents", "rating_tenths", "stock"], True),
+    (["price_cents", "rating_tenths", "category_id", "stock"], True),
+    (["rating_tenths", "price_cents", "category_id", "stock"], True),
+    (["brand_key", "price_cents", "rating_tenths", "category_id", "stock"], True),
 )
 # Columns whose changes can alter which catalog filters a product matches (0001's list, plus
 # deletion).
@@ -99,7 +102,7 @@ def upgrade() -> None:
         op.create_foreign_key(
             op.f("fk_products_seller_id_sellers"), "products", "sellers", ["seller_id"], ["id"]
         )
-        for columns in INDEXED:
+        for columns, _counting in INDEXED:
             op.drop_index(_index_name(columns), "products")
         _postgresql_triggers(listed_only=True)
     _create_indexes(listed_only=True)
@@ -110,8 +113,8 @@ def downgrade() -> None:
         _rebuild_sqlite_products(with_sellers=False)
         _sqlite_triggers(listed_only=False)
     else:
-        for columns in INDEXED:
-            op.drop_index(_index_name([*columns, "deleted_at"]), "products")
+        for columns, counting in INDEXED:
+            op.drop_index(_index_name(_listed_columns(columns, counting)), "products")
         _postgresql_triggers(listed_only=False)
         op.drop_constraint(op.f("fk_products_seller_id_sellers"), "products", type_="foreignkey")
         op.drop_column("products", "deleted_at")
@@ -130,13 +133,18 @@ def _index_name(columns: Sequence[str]) -> str:
     return op.f(f"ix_products_{'_'.join(columns)}")
 
 
+def _listed_columns(columns: list[str], counting: bool) -> list[str]:
+    return [*columns, "deleted_at"] if counting else columns
+
+
 def _create_indexes(*, listed_only: bool) -> None:
-    for columns in INDEXED:
+    for columns, counting in INDEXED:
         if listed_only:
+            listed = _listed_columns(columns, counting)
             op.create_index(
-                _index_name([*columns, "deleted_at"]),
+                _index_name(listed),
                 "products",
-                [*columns, "deleted_at"],
+                listed,
                 sqlite_where=sa.text(LISTED),
                 postgresql_where=sa.text(LISTED),
             )
