@@ -67,17 +67,26 @@ def _lenient_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _lenient_str(value: str) -> str:
+    """Text as valid UTF-8: a lone surrogate (which JSON escapes can smuggle in) becomes '?'."""
+    return value.encode("utf-8", errors="replace").decode("utf-8")
+
+
 def _json_int(value: int) -> int | str:
     """Integers beyond 64 bits (which orjson cannot write) are echoed back as text."""
     return value if -(2**63) <= value < 2**64 else str(value)
 
 
 def _without_secrets(error: Any) -> Any:
-    """A validation error without the input when that input is a password: a password is never
-    sent back, not even to whoever typed it."""
+    """A validation error without any password in its input: a password is never sent back,
+    not even to whoever typed it."""
     loc = error.get("loc") or ()
+    given = error.get("input")
     if loc and loc[-1] in SECRET_FIELDS:
         return {key: value for key, value in error.items() if key != "input"}
+    if isinstance(given, dict) and not SECRET_FIELDS.isdisjoint(given):
+        kept = {key: value for key, value in given.items() if key not in SECRET_FIELDS}
+        return {**error, "input": kept}
     return error
 
 
@@ -92,11 +101,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def invalid_request(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        # FastAPI's 422 list, rendered whatever the client sent: undecodable bytes are shown
-        # with replacement characters, huge integers as text, NaN or infinity as null.
+        # FastAPI's 422 list, rendered whatever the client sent: undecodable bytes and lone
+        # surrogates are shown with replacement characters, huge integers as text, NaN or
+        # infinity as null.
         detail = jsonable_encoder(
             [_without_secrets(error) for error in exc.errors()],
-            custom_encoder={bytes: _lenient_text, int: _json_int},
+            custom_encoder={bytes: _lenient_text, str: _lenient_str, int: _json_int},
         )
         return JSON({"detail": detail}, status_code=422)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import httpx
 import jwt
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
 from shopkeep.config import Settings
@@ -149,12 +154,17 @@ async def test_any_case_of_the_username_logs_in_as_the_same_seller(
         ({"username": "alice"}, "password"),
         ({"username": 5, "password": PASSWORD}, "username"),
         ({"username": "alice", "password": 12345678}, "password"),
+        ({"username": "alice", "password": "pass\ud800word"}, "password"),
+        ({"username": "al\ud800ice", "password": PASSWORD}, "username"),
     ],
 )
 async def test_a_bad_username_or_password_is_422_naming_the_field_and_creates_nothing(
     client: httpx.AsyncClient, database: Database, body: dict[str, Any], field: str
 ) -> None:
-    response = await client.post("/sellers", json=body)
+    # Escaped JSON, which can carry lone surrogates.
+    response = await client.post(
+        "/sellers", content=json.dumps(body), headers={"content-type": "application/json"}
+    )
 
     assert response.status_code == 422, response.text
     [error] = response.json()["detail"]
@@ -162,6 +172,8 @@ async def test_a_bad_username_or_password_is_422_naming_the_field_and_creates_no
     assert error["msg"]
     if field == "password":
         assert "input" not in error  # a password is never sent back
+    if len(str(body.get("password", ""))) >= 3:
+        assert str(body["password"]) not in response.text
     assert await seller_count(database) == 0
 
 
@@ -462,3 +474,85 @@ async def test_tokens_last_the_configured_minutes(settings: Settings) -> None:
     assert claims["sub"] == "7"
     assert claims["exp"] - claims["iat"] == 60 * 60
     assert tokens.seller_id_from_token(settings.resolved_secret_key, token) == 7
+
+
+# --- fuzzing ------------------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+FIELDS = st.sampled_from(
+    ["username", "password", "name", "price", "stock", "category_id", "image_url", "seller_id"]
+)
+BODIES = st.one_of(
+    st.dictionaries(FIELDS, JSON_VALUES, max_size=5).map(json.dumps),
+    JSON_VALUES.map(json.dumps),
+    st.binary(max_size=40),
+    st.dictionaries(FIELDS, st.text(max_size=12), max_size=3).map(urlencode),
+)
+PATH_VALUES = st.one_of(st.integers(), st.text(max_size=24)).map(lambda v: quote(str(v), safe=""))
+ENDPOINTS = [
+    ("POST", "/sellers"),
+    ("POST", "/auth/token"),
+    ("GET", "/sellers"),
+    ("GET", "/sellers/{id}"),
+    ("GET", "/sellers/me"),
+    ("POST", "/products"),
+    ("PATCH", "/products/{id}"),
+    ("DELETE", "/products/{id}"),
+]
+
+
+@pytest.fixture
+async def seller_auth(client: httpx.AsyncClient) -> dict[str, str]:
+    _, auth = await signed_up(client, "fuzzer")
+    return auth
+
+
+@hypothesis_settings(
+    max_examples=50,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    endpoint=st.sampled_from(ENDPOINTS),
+    authenticated=st.booleans(),
+    path_id=st.one_of(st.integers(-3, 60).map(str), PATH_VALUES),
+    body=BODIES,
+    content_type=st.sampled_from(
+        ["application/json", "application/x-www-form-urlencoded", "text/plain", None]
+    ),
+    query=st.dictionaries(
+        st.sampled_from(["page", "page_size", "unknown"]), st.text(max_size=12), max_size=2
+    ),
+)
+async def test_no_input_to_the_seller_endpoints_yields_a_5xx(
+    client: httpx.AsyncClient,
+    seller_auth: dict[str, str],
+    endpoint: tuple[str, str],
+    authenticated: bool,
+    path_id: str,
+    body: str | bytes,
+    content_type: str | None,
+    query: dict[str, str],
+) -> None:
+    method, template = endpoint
+    headers = dict(seller_auth) if authenticated else {}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    options: dict[str, Any] = {"params": query, "headers": headers}
+    if method in ("POST", "PATCH"):
+        options["content"] = body.encode() if isinstance(body, str) else body
+
+    try:
+        response = await client.request(method, template.format(id=path_id), **options)
+    except Exception as error:  # the ASGI transport re-raises what the app did not handle
+        pytest.fail(f"{method} {template} crashed the app (a 500): {error!r}", pytrace=False)
+
+    assert response.status_code < 500, (response.status_code, response.text[:300])
+    if response.status_code >= 400:
+        assert response.json()["detail"]
