@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite and the benchmark need, from Debian's archive:
-# PostgreSQL server binaries and wrk. Runs apt only as root on Debian and only for what is
-# missing; elsewhere it says what to install by hand.
+# PostgreSQL server binaries, Chromium (driven by the browser tests) and wrk. Runs apt only as
+# root on Debian and only for what is missing; elsewhere it says what to install by hand.
 set -euo pipefail
 
 missing=()
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql postgresql-contrib)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v wrk >/dev/null || missing+=(wrk)
 command -v curl >/dev/null || missing+=(curl)
 command -v jq >/dev/null || missing+=(jq)

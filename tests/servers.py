@@ -13,8 +13,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -35,41 +36,55 @@ def shopkeep_command() -> Path:
     return Path(sys.executable).with_name("shopkeep")
 
 
-@contextmanager
-def running_store(
-    env: Mapping[str, str],
-    workers: int = 1,
-    *,
-    log_path: Path | None = None,
-    serve: bool = False,
-) -> Iterator[str]:
-    """Run `shopkeep store` on a free loopback port until the block ends; yields its base URL.
-    With `serve`, run `shopkeep serve` instead, the store on that port (one worker).
+@dataclass(frozen=True)
+class Server:
+    """A running `shopkeep` process: where it answers, and its log."""
 
-    `env` holds the `SHOPKEEP_*` settings; the caller's own `SHOPKEEP_*` variables are not
-    inherited. The output goes to `log_path` (a temporary file by default), printed when the
-    server fails to start or the block raises.
+    url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def kill(self) -> None:
+        """SIGKILL the server and everything it started: no shutdown code runs."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+
+@dataclass(frozen=True)
+class Shop:
+    """`shopkeep serve`: the storefront, the store and the payment sandbox in one process."""
+
+    web_url: str
+    store_url: str
+    payments_url: str
+    server: Server
+
+
+@contextmanager
+def running(
+    args: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    url: str,
+    workers: int = 1,
+    log_path: Path | None = None,
+) -> Iterator[Server]:
+    """Run `shopkeep <args>` until the block ends, once `url`/healthz answers.
+
+    `args` must make the server listen where `url` says. `env` holds the `SHOPKEEP_*`
+    settings; the caller's own `SHOPKEEP_*` variables are not inherited. The output goes to
+    `log_path` (a temporary file by default), printed when the server fails to start or the
+    block raises.
     """
     if log_path is None:
-        handle, name = tempfile.mkstemp(prefix="shopkeep-store-", suffix=".log")
+        handle, name = tempfile.mkstemp(prefix=f"shopkeep-{args[0]}-", suffix=".log")
         os.close(handle)
         log_path = Path(name)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    command = [
-        str(shopkeep_command()),
-        *("store", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)),
-    ]
-    if serve:
-        command = [
-            str(shopkeep_command()),
-            *("serve", "--host", "127.0.0.1", "--store-port", str(port)),
-            *("--web-port", str(free_port()), "--payments-port", str(free_port())),
-        ]
     inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEP_")}
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
-            command,
+            [str(shopkeep_command()), *args],
             env={**inherited, "PYTHONUNBUFFERED": "1", **env},
             stdin=subprocess.DEVNULL,
             stdout=log,
@@ -77,15 +92,71 @@ def running_store(
             start_new_session=True,
         )
     try:
-        _wait_until_healthy(process, base_url)
+        _wait_until_healthy(process, url)
         _wait_for_workers(process, workers)
-        yield base_url
+        yield Server(url, process, log_path)
     except BaseException:
         _stop(process)
         print_log(log_path)
         raise
     else:
         _stop(process)
+
+
+@contextmanager
+def running_store(
+    env: Mapping[str, str],
+    workers: int = 1,
+    *,
+    log_path: Path | None = None,
+    port: int | None = None,
+) -> Iterator[str]:
+    """`shopkeep store` on a free loopback port (or `port`); yields its base URL."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ("store", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+    with running(args, env, url=url, workers=workers, log_path=log_path):
+        yield url
+
+
+@contextmanager
+def running_payments(
+    env: Mapping[str, str], *, log_path: Path | None = None, port: int | None = None
+) -> Iterator[Server]:
+    """`shopkeep payments` (the sandbox alone) on a free loopback port (or `port`)."""
+    port = port or free_port()
+    args = ("payments", "--host", "127.0.0.1", "--port", str(port))
+    with running(args, env, url=f"http://127.0.0.1:{port}", log_path=log_path) as server:
+        yield server
+
+
+@contextmanager
+def running_shop(env: Mapping[str, str], *, log_path: Path | None = None) -> Iterator[Shop]:
+    """`shopkeep serve` on free loopback ports."""
+    web_port, store_port, payments_port = free_port(), free_port(), free_port()
+    args = (
+        *("serve", "--host", "127.0.0.1", "--store-port", str(store_port)),
+        *("--web-port", str(web_port), "--payments-port", str(payments_port)),
+    )
+    web_url, store_url, payments_url = (
+        f"http://127.0.0.1:{port}" for port in (web_port, store_port, payments_port)
+    )
+    with running(args, env, url=store_url, log_path=log_path) as server:
+        _wait_until_healthy(server.process, payments_url)
+        _wait_until_healthy(server.process, web_url)
+        yield Shop(web_url, store_url, payments_url, server)
+
+
+@contextmanager
+def running_web(
+    env: Mapping[str, str], workers: int = 1, *, log_path: Path | None = None
+) -> Iterator[str]:
+    """`shopkeep web` (the storefront) on a free loopback port; yields its base URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    args = ("web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers))
+    with running(args, env, url=url, workers=workers, log_path=log_path):
+        yield url
 
 
 def print_log(log_path: Path) -> None:

@@ -9,16 +9,21 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.errors import ShopError
-from shopkeep.migrate import upgrade
+from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
+from shopkeep.sandbox.app import create_app as create_sandbox
 from shopkeep.sellers import accounts
 from shopkeep.sellers import service as sellers_service
+from shopkeep.serving import serve_together
+from shopkeep.store.app import create_app as create_store
+from shopkeep.web.app import create_app as create_web
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -73,11 +78,9 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_
         await database.close()
 
 
-def _serve_store(settings: Settings, host: str, port: int, workers: int) -> None:
-    _prepare(settings)
-    typer.echo(f"Store API      http://{host}:{port}   (docs: http://{host}:{port}/docs)")
+def _run_alone(factory: str, host: str, port: int, workers: int) -> None:
     uvicorn.run(
-        "shopkeep.store.app:create_app",
+        factory,
         factory=True,
         host=host,
         port=port,
@@ -87,6 +90,15 @@ def _serve_store(settings: Settings, host: str, port: int, workers: int) -> None
     )
 
 
+def _address(host: str, port: int) -> str:
+    """A URL to reach a server listening on `host` from this machine."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 @app.command()
 def serve(
     host: HostOption = "127.0.0.1",
@@ -94,10 +106,48 @@ def serve(
     web_port: Annotated[int, typer.Option(help="Port of the storefront.")] = 3000,
     payments_port: Annotated[int, typer.Option(help="Port of the payment sandbox.")] = 5000,
 ) -> None:
-    """Migrate, load the demo catalog into an empty database, and start the shop."""
+    """Migrate, load the demo catalog into an empty database, and start the shop: the
+    storefront, the store API and the payment sandbox, in one process (Ctrl-C stops all)."""
     settings = Settings()
-    settings.resolved_webhook_secret  # noqa: B018 - generate the shared secret before serving
-    _serve_store(settings, host, store_port, workers=1)
+    # The apps find each other on the ports given here, unless told otherwise.
+    addresses = {
+        "store_url": _address(host, store_port),
+        "payments_url": _address(host, payments_port),
+    }
+    settings = settings.model_copy(
+        update={k: v for k, v in addresses.items() if k not in settings.model_fields_set}
+    )
+    # Generated secrets are made before any app starts, so every app reads the same ones.
+    settings.resolved_webhook_secret  # noqa: B018
+    settings.resolved_session_secret  # noqa: B018
+    _prepare(settings)
+    upgrade_sandbox(settings.resolved_sandbox_database_url)
+    store_url = _address(host, store_port)
+    typer.echo(f"Storefront       {_address(host, web_port)}")
+    typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
+    typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
+    asyncio.run(_serve_all(settings, host, web_port, store_port, payments_port))
+
+
+async def _serve_all(
+    settings: Settings, host: str, web_port: int, store_port: int, payments_port: int
+) -> None:
+    def config(app: FastAPI, port: int) -> uvicorn.Config:
+        return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
+
+    # The storefront and the store API share one database handle: on SQLite, one queue of
+    # writes committed together.
+    database = _database(settings)
+    try:
+        await serve_together(
+            [
+                config(create_web(settings, database), web_port),
+                config(create_store(settings, database), store_port),
+                config(create_sandbox(settings), payments_port),
+            ]
+        )
+    finally:
+        await database.close()
 
 
 @app.command()
@@ -107,7 +157,36 @@ def store(
     workers: WorkersOption = 1,
 ) -> None:
     """Run the store API alone (migrates and seeds an empty database first)."""
-    _serve_store(Settings(), host, port, workers)
+    _prepare(Settings())
+    typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
+    _run_alone("shopkeep.store.app:create_app", host, port, workers)
+
+
+@app.command()
+def payments(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 5000,
+    workers: WorkersOption = 1,
+) -> None:
+    """Run the payment sandbox alone (with its own database, migrated first)."""
+    settings = Settings()
+    upgrade_sandbox(settings.resolved_sandbox_database_url)
+    typer.echo(f"Payment sandbox  {_address(host, port)}")
+    _run_alone("shopkeep.sandbox.app:create_app", host, port, workers)
+
+
+@app.command()
+def web(
+    host: HostOption = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    workers: WorkersOption = 1,
+) -> None:
+    """Run the storefront alone (migrates and seeds an empty database first)."""
+    settings = Settings()
+    _prepare(settings)
+    settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
+    typer.echo(f"Storefront       {_address(host, port)}")
+    _run_alone("shopkeep.web.app:create_app", host, port, workers)
 
 
 @db_app.command("upgrade")
@@ -193,4 +272,6 @@ def seller_create(
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # One line per outgoing request is noise; the outbox logs each delivery itself.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     app()

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
 
     webhook_secret: str | None = None
     allow_unsigned_webhooks: bool = False
+    # Signs the storefront's form tokens (CSRF); generated into the data dir when unset.
+    session_secret: str | None = None
 
     secret_key: str | None = None
     token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
@@ -40,11 +42,25 @@ class Settings(BaseSettings):
     store_url: str = "http://127.0.0.1:8000"
     payments_url: str = "http://127.0.0.1:5000"
 
+    # The payment sandbox: its own database, and how it delivers callbacks to the store.
+    sandbox_database_url: str | None = None
+    merchant_name: str = Field(default="Shopkeep", min_length=1, max_length=100)
+    callback_timeout_seconds: float = Field(default=10.0, gt=0)
+    callback_first_retry_seconds: float = Field(default=1.0, gt=0)
+    callback_max_retry_seconds: float = Field(default=300.0, gt=0)
+    callback_retry_hours: float = Field(default=24.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'shopkeep.db').resolve()}"
+
+    @property
+    def resolved_sandbox_database_url(self) -> str:
+        if self.sandbox_database_url:
+            return self.sandbox_database_url
+        return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
 
     @cached_property
     def resolved_webhook_secret(self) -> str:
@@ -58,6 +74,12 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return checked_secret(self.secret_key, "SHOPKEEP_SECRET_KEY")
         return stored_secret(self.data_dir / "secret_key")
+
+    @cached_property
+    def resolved_session_secret(self) -> str:
+        if self.session_secret is not None:
+            return checked_secret(self.session_secret, "SHOPKEEP_SESSION_SECRET")
+        return stored_secret(self.data_dir / "session_secret")
 
 
 def checked_secret(value: str, name: str) -> str:
@@ -87,7 +109,3 @@ def stored_secret(path: Path) -> str:
         finally:
             draft.unlink()
     return path.read_text(encoding="ascii").strip()
-
-
-def get_settings() -> Settings:
-    return Settings()

@@ -59,6 +59,10 @@ class TooManyRequests(ShopError):
         return {"Retry-After": str(self.retry_after_seconds)}
 
 
+class BadGateway(ShopError):
+    status_code = 502
+
+
 class ServiceUnavailable(ShopError):
     status_code = 503
 
@@ -74,6 +78,7 @@ _DESCRIPTIONS = {
     404: "The resource does not exist.",
     409: "The resource conflicts with an existing one.",
     429: "Too many attempts; try again after the `Retry-After` seconds.",
+    502: "A service this one depends on gave an unusable answer.",
     503: "The service is briefly unable to answer.",
 }
 

@@ -41,3 +41,15 @@ def as_json_number(cents: int) -> float:
 
 def as_decimal(cents: int) -> Decimal:
     return Decimal(cents) / 100
+
+
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
+
+
+def display(cents: int, currency: str = "USD") -> str:
+    """An amount as a shopper reads it: `123456` → `$1,234.56` (other currencies by code)."""
+    sign = "-" if cents < 0 else ""
+    whole, fraction = divmod(abs(cents), 100)
+    number = f"{whole:,}.{fraction:02d}"
+    symbol = CURRENCY_SYMBOLS.get(currency)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import WEBHOOK_SECRET, skip_or_fail
-from tests.servers import running_store
+from tests.servers import running_shop
 
 # The examples as the seed gives them, against the store's address.
 SCRIPT = r"""
@@ -49,9 +49,9 @@ def test_seed_001_curl_examples_work_against_shopkeep_serve(tmp_path: Path) -> N
     if not (shutil.which("curl") and shutil.which("jq")):
         skip_or_fail("curl and jq are needed (run `make setup`)")
     env = {"SHOPKEEP_DATA_DIR": str(tmp_path), "SHOPKEEP_WEBHOOK_SECRET": WEBHOOK_SECRET}
-    with running_store(env, serve=True) as base_url:
+    with running_shop(env) as shop:
         result = subprocess.run(
-            ["bash", "-c", SCRIPT, "seed", base_url],
+            ["bash", "-c", SCRIPT, "seed", shop.store_url],
             capture_output=True,
             text=True,
             timeout=60,

@@ -154,6 +154,27 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
     }
 
 
+class OrderAlreadyProcessed(BadRequest):
+    def __init__(self, status: str) -> None:
+        super().__init__(f"Order already processed (status: {status})")
+
+
+async def amount_due(tx: Tx, order_id: str) -> tuple[int, str]:
+    """The total (in cents) and currency of an order awaiting payment."""
+    row = None
+    if is_id(order_id):
+        row = (
+            await tx.execute(
+                select(Order.status, Order.total_cents, Order.currency).where(Order.id == order_id)
+            )
+        ).first()
+    if row is None:
+        raise OrderNotFound()
+    if row.status != PENDING_PAYMENT:
+        raise OrderAlreadyProcessed(row.status)
+    return row.total_cents, row.currency
+
+
 async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int] | None:
     """The order's status and total in cents, locked until commit; None when it doesn't exist."""
     if not is_id(order_id):

@@ -1,4 +1,4 @@
-"""`POST /payments/confirm`: the payment provider's signed callback."""
+"""Payments at the store: starting one at the provider, and the provider's signed callback."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from pydantic import ValidationError
 from shopkeep import signature
 from shopkeep.errors import BadRequest, InvalidSignature, error_responses
 from shopkeep.http import JSON
-from shopkeep.money import to_cents
+from shopkeep.money import as_json_number, to_cents
+from shopkeep.orders import service as orders
 from shopkeep.payments import service
-from shopkeep.payments.schemas import PaymentCallbackIn, PaymentResultOut
-from shopkeep.store.deps import DatabaseDep, SettingsDep
+from shopkeep.payments.schemas import (
+    HostedPaymentIn,
+    HostedPaymentOut,
+    PaymentCallbackIn,
+    PaymentResultOut,
+)
+from shopkeep.store.deps import DatabaseDep, PaymentsDep, SettingsDep
 
 router = APIRouter(tags=["payments"])
 log = logging.getLogger(__name__)
@@ -72,3 +78,32 @@ async def confirm_payment(
     if answer.status_code != 200:
         log.warning("payment %s refused: %s", callback.payment_id, answer.body["detail"])
     return JSON(answer.body, status_code=answer.status_code)
+
+
+@router.post(
+    "/orders/{order_id}/payment",
+    status_code=201,
+    response_model=HostedPaymentOut,
+    responses=error_responses(400, 404, 502, 503),
+)
+async def start_payment(
+    order_id: str, body: HostedPaymentIn, database: DatabaseDep, payments: PaymentsDep
+) -> Response:
+    """Create a payment for an order awaiting payment and return the provider's hosted page
+    (`checkout_url`) to send the shopper to. The amount is the order's total."""
+    amount_cents, currency = await database.read(orders.amount_due, order_id)
+    payment = await payments.start_hosted_payment(
+        order_id=order_id,
+        amount_cents=amount_cents,
+        currency=currency,
+        return_url=str(body.return_url),
+    )
+    return JSON(
+        {
+            "order_id": order_id,
+            "payment_id": payment.payment_id,
+            "amount": as_json_number(amount_cents),
+            "checkout_url": payment.checkout_url,
+        },
+        status_code=201,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, Field
 
 from shopkeep.money import MAX_AMOUNT
 
@@ -18,3 +18,17 @@ class PaymentResultOut(BaseModel):
     order_id: str
     status: str
     message: str
+
+
+class HostedPaymentIn(BaseModel):
+    return_url: AnyHttpUrl = Field(
+        description="Where the provider's page sends the shopper back, with `payment_id`, "
+        "`order_id` and `status` added to its query string."
+    )
+
+
+class HostedPaymentOut(BaseModel):
+    order_id: str
+    payment_id: str
+    amount: float
+    checkout_url: str

@@ -97,7 +97,7 @@ async def _apply(tx: Tx, callback: Callback) -> Answer:
         raise orders.OrderNotFound()
     status, total_cents = order
     if status != PENDING_PAYMENT:
-        return Answer(400, {"detail": f"Order already processed (status: {status})"})
+        return Answer(400, {"detail": orders.OrderAlreadyProcessed(status).detail})
     if callback.amount_cents != total_cents:
         return Answer(
             400,

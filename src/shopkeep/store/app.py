@@ -21,16 +21,26 @@ from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.orders.api import router as orders_router
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.api import router as payments_router
+from shopkeep.payments.client import PaymentsClient
 from shopkeep.sellers.api import router as sellers_router
 from shopkeep.sellers.service import forget_old_login_attempts
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
-    """Build the store app. Tests pass their own `database`; otherwise one is opened from
-    `settings` at startup and closed at shutdown."""
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    payments: PaymentsClient | None = None,
+) -> FastAPI:
+    """Build the store app. Tests pass their own `database` (and may pass a `payments` client
+    bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
+    closed at shutdown."""
     settings = settings or Settings()
+    payments_client = payments or PaymentsClient(
+        settings.payments_url, timeout=settings.callback_timeout_seconds
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,7 +52,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             app.state.database = create_database(
                 settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
             )
-        expiry = asyncio.create_task(_expire_periodically(app.state.database, settings))
+        expiry = asyncio.create_task(expire_periodically(app.state.database, settings))
         # Everything loaded so far lives as long as the process: keep the garbage collector
         # from scanning it again and again (its full passes show up as latency spikes).
         gc.collect()
@@ -53,6 +63,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             expiry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await expiry
+            if payments is None:
+                await payments_client.aclose()
             if owned:
                 await app.state.database.close()
 
@@ -63,6 +75,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.payments = payments_client
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
@@ -77,7 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     return app
 
 
-async def _expire_periodically(database: Database, settings: Settings) -> None:
+async def expire_periodically(database: Database, settings: Settings) -> None:
     """Expire unpaid orders and forget finished log-in windows while the store runs (every
     process may do it: both are idempotent)."""
     login_window = timedelta(seconds=settings.login_window_seconds)

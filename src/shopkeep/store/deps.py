@@ -1,7 +1,4 @@
-"""Typed dependencies shared by the store's routers.
-
-They are `async`: FastAPI runs a plain `def` dependency in a worker thread, a hop per request.
-"""
+"""Typed dependencies of the store's routers."""
 
 from __future__ import annotations
 
@@ -9,22 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from shopkeep.config import Settings
-from shopkeep.db import MAX_ID, MIN_ID, Database
+from shopkeep.db import MAX_ID, MIN_ID
+from shopkeep.deps import DatabaseDep, SettingsDep
+from shopkeep.payments.client import PaymentsClient
+
+__all__ = ["DatabaseDep", "IdInPath", "PaymentsDep", "SettingsDep"]
 
 
-async def get_database(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+async def get_payments(request: Request) -> PaymentsClient:
+    payments: PaymentsClient = request.app.state.payments
+    return payments
 
 
-async def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-DatabaseDep = Annotated[Database, Depends(get_database)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
 
 # A path id outside the database's range is refused (422); any other unknown id is simply not
 # found (404).

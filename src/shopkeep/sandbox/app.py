@@ -1,0 +1,90 @@
+"""The payment sandbox application, on port 5000."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from shopkeep import __version__
+from shopkeep.config import Settings
+from shopkeep.db import Database, create_database
+from shopkeep.http import BodySizeLimit, install_error_handlers
+from shopkeep.sandbox.api import router as api_router
+from shopkeep.sandbox.outbox import Courier
+from shopkeep.sandbox.pages import PaymentLinkNotFound, link_not_found
+from shopkeep.sandbox.pages import router as pages_router
+
+
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    store_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the sandbox. Tests pass their own `database` (and may route callbacks to an
+    in-process store with `store_transport`); otherwise the sandbox's own database is opened
+    from `settings` at startup."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Refuse to start without a usable secret, rather than fail every callback.
+        settings.resolved_webhook_secret  # noqa: B018
+        owned = database is None
+        if owned:
+            app.state.database = create_database(
+                settings.resolved_sandbox_database_url,
+                sqlite_synchronous=settings.sqlite_synchronous,
+            )
+        client = None
+        if store_transport is not None:
+            client = httpx.AsyncClient(
+                transport=store_transport, timeout=settings.callback_timeout_seconds
+            )
+        courier = Courier(app.state.database, settings, client)
+        app.state.courier = courier
+        # Callbacks still owed from before a restart go out as soon as the sandbox is up.
+        sender = asyncio.create_task(courier.run())
+        try:
+            yield
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            await courier.aclose()
+            if client is not None:
+                await client.aclose()
+            if owned:
+                await app.state.database.close()
+
+    app = FastAPI(
+        title="Shopkeep payment sandbox",
+        version=__version__,
+        description=(
+            "A stand-in payment provider: payments, a hosted card page, test cards, and signed "
+            "callbacks to the store, kept in an outbox and retried until acknowledged."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    if database is not None:
+        app.state.database = database
+    install_error_handlers(app)
+    app.add_exception_handler(PaymentLinkNotFound, link_not_found)
+    app.add_middleware(BodySizeLimit)
+    app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(api_router)
+    app.include_router(pages_router)
+    return app

@@ -1,0 +1,220 @@
+"""Payment rules of the sandbox: create, charge a card once, record the callback it owes."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+
+from shopkeep.db import Tx, utcnow
+from shopkeep.errors import BadRequest, NotFound
+from shopkeep.money import as_json_number
+from shopkeep.sandbox import cards
+from shopkeep.sandbox.models import (
+    FAILED,
+    PENDING,
+    REQUIRES_PAYMENT_METHOD,
+    SUCCEEDED,
+    Callback,
+    DeliveryAttempt,
+    Payment,
+)
+
+ID_PREFIX = "pay_"
+MAX_LISTED = 100
+
+
+class PaymentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Payment not found")
+
+
+@dataclass(frozen=True, slots=True)
+class NewPayment:
+    order_id: str
+    amount_cents: int
+    currency: str
+    return_url: str | None
+
+
+def new_payment_id() -> str:
+    """`pay_` and 128 random bits: the hosted page's address must not be guessable."""
+    return ID_PREFIX + secrets.token_hex(16)
+
+
+def is_payment_id(value: str) -> bool:
+    digits = value.removeprefix(ID_PREFIX)
+    return (
+        value.startswith(ID_PREFIX)
+        and len(digits) == 32
+        and all(c in "0123456789abcdef" for c in digits)
+    )
+
+
+async def create_payment(tx: Tx, payment: NewPayment) -> str:
+    payment_id = new_payment_id()
+    await tx.execute(
+        insert(Payment).values(
+            id=payment_id,
+            order_id=payment.order_id,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            status=REQUIRES_PAYMENT_METHOD,
+            return_url=payment.return_url,
+            created_at=utcnow(),
+        )
+    )
+    return payment_id
+
+
+async def pay(tx: Tx, payment_id: str, card_number: str, callback_url: str) -> int | None:
+    """Charge `card_number` (already checked) for a payment awaiting one, and write the
+    callback the store is owed in the same transaction. Returns the callback's id, or None
+    when the payment had already been processed (a double submit charges nothing)."""
+    outcome = cards.charge(card_number)
+    now = utcnow()
+    charged = await tx.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status == REQUIRES_PAYMENT_METHOD)
+        .values(
+            status=SUCCEEDED if outcome.succeeded else FAILED,
+            failure_code=outcome.failure_code,
+            card_last4=card_number[-4:],
+            processed_at=now,
+        )
+    )
+    if charged.rowcount != 1:
+        if await _payment_row(tx, payment_id) is None:
+            raise PaymentNotFound()
+        return None
+    row = await _payment_row(tx, payment_id)
+    assert row is not None
+    body = orjson.dumps(
+        {
+            "payment_id": payment_id,
+            "order_id": row.order_id,
+            "amount": as_json_number(row.amount_cents),
+            "status": "success" if outcome.succeeded else "failed",
+        }
+    ).decode()
+    result = await tx.execute(
+        insert(Callback)
+        .values(
+            payment_id=payment_id,
+            url=callback_url,
+            body=body,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(Callback.id)
+    )
+    callback_id: int = result.scalar_one()
+    return callback_id
+
+
+async def create_and_charge(
+    tx: Tx, payment: NewPayment, card_number: str, callback_url: str
+) -> tuple[str, int]:
+    """A payment charged at once (an API client without a hosted page): its id and the id of
+    the callback it owes."""
+    payment_id = await create_payment(tx, payment)
+    callback_id = await pay(tx, payment_id, card_number, callback_url)
+    assert callback_id is not None
+    return payment_id, callback_id
+
+
+async def _payment_row(tx: Tx, payment_id: str) -> Any:
+    return (await tx.execute(select(Payment).where(Payment.id == payment_id))).first()
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentView:
+    """A payment as the API and the hosted page show it."""
+
+    id: str
+    order_id: str
+    amount_cents: int
+    currency: str
+    status: str
+    failure_code: str | None
+    card_last4: str | None
+    return_url: str | None
+    created_at: datetime
+    processed_at: datetime | None
+
+    @property
+    def failure_message(self) -> str | None:
+        return cards.DECLINE_MESSAGES.get(self.failure_code or "")
+
+
+def _view(row: Any) -> PaymentView:
+    return PaymentView(
+        id=row.id,
+        order_id=row.order_id,
+        amount_cents=row.amount_cents,
+        currency=row.currency,
+        status=row.status,
+        failure_code=row.failure_code,
+        card_last4=row.card_last4,
+        return_url=row.return_url,
+        created_at=row.created_at,
+        processed_at=row.processed_at,
+    )
+
+
+async def get_payment(tx: Tx, payment_id: str) -> PaymentView:
+    row = await _payment_row(tx, payment_id) if is_payment_id(payment_id) else None
+    if row is None:
+        raise PaymentNotFound()
+    return _view(row)
+
+
+async def payments_for_order(tx: Tx, order_id: str) -> list[PaymentView]:
+    rows = await tx.execute(
+        select(Payment)
+        .where(Payment.order_id == order_id)
+        .order_by(Payment.created_at, Payment.id)
+        .limit(MAX_LISTED)
+    )
+    return [_view(row) for row in rows]
+
+
+async def delivery_record(tx: Tx, payment_id: str) -> dict[str, Any] | None:
+    """The callback a payment owes the store and every attempt to deliver it, or None."""
+    callback = (await tx.execute(select(Callback).where(Callback.payment_id == payment_id))).first()
+    if callback is None:
+        return None
+    attempts = await tx.execute(
+        select(DeliveryAttempt)
+        .where(DeliveryAttempt.callback_id == callback.id)
+        .order_by(DeliveryAttempt.number)
+    )
+    return {
+        "url": callback.url,
+        "state": callback.state,
+        "attempts": callback.attempts,
+        "next_attempt_at": callback.next_attempt_at if callback.state == PENDING else None,
+        "delivered_at": callback.finished_at,
+        "deliveries": [
+            {
+                "number": a.number,
+                "at": a.started_at,
+                "duration_ms": a.duration_ms,
+                "status_code": a.status_code,
+                "error": a.error,
+                "outcome": a.outcome,
+            }
+            for a in attempts
+        ],
+    }
+
+
+def check_amount(cents: int) -> None:
+    if cents <= 0:
+        raise BadRequest("amount must be greater than 0")

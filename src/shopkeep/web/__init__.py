@@ -1,0 +1,1 @@
+"""The storefront: server-rendered HTML pages on port 3000."""

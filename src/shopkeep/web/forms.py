@@ -1,0 +1,74 @@
+"""Reading the storefront's forms: URL-encoded bodies and quantities, in a shopper's words."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl
+
+from fastapi import Request
+
+from shopkeep.carts.service import MAX_QUANTITY
+from shopkeep.db import MAX_ID
+from shopkeep.errors import ShopError
+
+FORM_TYPE = "application/x-www-form-urlencoded"
+_INTEGER = re.compile(r"[+-]?\d{1,100}")
+
+
+class FormError(ValueError):
+    """A form field a shopper filled in wrongly; the message is shown next to that field."""
+
+
+class UnsupportedForm(ShopError):
+    status_code = 415
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The fields of a URL-encoded form (the first value of each name); no body is no field."""
+    body = await request.body()
+    if not body:
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != FORM_TYPE:
+        raise UnsupportedForm(f"This page accepts forms sent as {FORM_TYPE}.")
+    fields: dict[str, str] = {}
+    for name, value in parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True):
+        fields.setdefault(name, value)
+    return fields
+
+
+def parse_quantity(text: str | None, *, allow_zero: bool = False) -> int:
+    """A quantity typed by a shopper: a whole number from 1 (or 0, which removes a line) up to
+    the per-product limit."""
+    text = (text or "").strip()
+    if not _INTEGER.fullmatch(text):
+        raise FormError("Enter a whole number, like 1 or 2.")
+    quantity = int(text)
+    lowest = 0 if allow_zero else 1
+    if quantity < lowest:
+        raise FormError(f"Choose a quantity of at least {lowest}.")
+    if quantity > MAX_QUANTITY:
+        raise FormError(f"You can buy at most {MAX_QUANTITY:,} of one product.")
+    return quantity
+
+
+def parse_id(text: str | None) -> int | None:
+    """A product or category id from a URL or a form; None when it cannot be one."""
+    text = (text or "").strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Where to send the shopper back to after a form: a path on this site, never elsewhere."""
+    if (
+        not target
+        or len(target) > 2000
+        or not target.startswith("/")
+        or target.startswith(("//", "/\\"))
+        or any(ord(c) < 32 for c in target)
+    ):
+        return default
+    return target

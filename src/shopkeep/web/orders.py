@@ -1,0 +1,172 @@
+"""Checkout and the order page.
+
+Placing an order runs the checkout service, which reserves the stock and creates an order
+awaiting payment; `continue_to_payment` then decides where the shopper goes next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from shopkeep.carts import service as carts
+from shopkeep.db import Tx
+from shopkeep.orders import service as orders
+from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
+from shopkeep.web import format
+from shopkeep.web.cart import cart_view
+from shopkeep.web.deps import CheckedForm, DatabaseDep, RendererDep, SettingsDep
+from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect
+
+router = APIRouter()
+
+
+@dataclass(frozen=True, slots=True)
+class Status:
+    """An order's status in a shopper's words."""
+
+    title: str
+    explanation: str
+    kind: str  # for styling: waiting, done, failed, over
+
+
+STATUSES = {
+    PENDING_PAYMENT: Status(
+        "Awaiting payment",
+        "Your items are reserved for you until {expires}. Pay before then to complete "
+        "the purchase.",
+        "waiting",
+    ),
+    PAID: Status(
+        "Paid", "Thank you! Your payment was received and your order is complete.", "done"
+    ),
+    PAYMENT_FAILED: Status(
+        "Payment failed",
+        "Your payment did not go through and you have not been charged. Your cart is "
+        "still here, so you can try again.",
+        "failed",
+    ),
+    EXPIRED: Status(
+        "Expired",
+        "This order was not paid in time, so the items went back on the shelf.",
+        "over",
+    ),
+    CANCELLED: Status(
+        "Replaced",
+        "This order was replaced by a newer checkout of the same cart.",
+        "over",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLine:
+    name: str
+    product_id: int
+    price_cents: int
+    quantity: int
+
+    @property
+    def line_cents(self) -> int:
+        return self.price_cents * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    order_id: str
+    lines: list[OrderLine]
+    total_cents: int
+    status: str
+    expires_at: datetime
+    badge: Badge
+
+
+async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
+    order = await orders.get_order(tx, order_id)
+    return OrderView(
+        order_id=order["order_id"],
+        lines=[
+            OrderLine(
+                name=item["name"],
+                product_id=item["product_id"],
+                price_cents=format.cents_of(item["price"]),
+                quantity=item["quantity"],
+            )
+            for item in order["items"]
+        ],
+        total_cents=format.cents_of(order["total"]),
+        status=order["status"],
+        expires_at=datetime.fromisoformat(order["expires_at"]),
+        badge=await cart_badge(tx, cart_id),
+    )
+
+
+def continue_to_payment(request: Request, order: dict[str, Any]) -> Response:
+    """Where the shopper goes once the order holds the stock.
+
+    For now, the order page. The payment step belongs here: create the payment at the payment
+    provider (server to server, so the amount never passes through the browser) and redirect
+    to its hosted page, which brings the shopper back to the order page.
+    """
+    return redirect(request, f"/orders/{order['order_id']}")
+
+
+@router.get("/checkout", response_class=HTMLResponse)
+async def checkout_page(request: Request, database: DatabaseDep, renderer: RendererDep) -> Response:
+    view = await database.read(cart_view, cart_id_of(request))
+    return renderer.page(request, "checkout.html", {"view": view, "error": ""}, badge=view.badge)
+
+
+@router.post("/checkout")
+async def place_order(
+    request: Request,
+    database: DatabaseDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+    form: CheckedForm,
+) -> Response:
+    cart_id = cart_id_of(request)
+    if cart_id is None:
+        return redirect(request, "/cart", flash="Your cart is empty.")
+    ttl = timedelta(minutes=settings.order_ttl_minutes)
+    try:
+        order = await database.write(orders.checkout, cart_id, ttl)
+    except carts.CartNotFound:
+        response = redirect(request, "/cart", flash="Your cart is empty.")
+        forget_cart(response, request)
+        return response
+    except orders.CartIsEmpty:
+        return redirect(request, "/cart", flash="Your cart is empty.")
+    except (orders.OutOfStock, orders.StockChanged):
+        view = await database.read(cart_view, cart_id)
+        error = (
+            "Some items are no longer in stock in the quantity you chose. "
+            "Change them in your cart, then place the order."
+        )
+        return renderer.page(
+            request, "checkout.html", {"view": view, "error": error}, badge=view.badge, status=409
+        )
+    return continue_to_payment(request, order)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+async def order_page(
+    request: Request, database: DatabaseDep, renderer: RendererDep, order_id: str
+) -> Response:
+    view = await database.read(order_view, order_id, cart_id_of(request))
+    status = STATUSES.get(view.status, Status(view.status, "", "waiting"))
+    expires = view.expires_at.strftime("%H:%M UTC on %d %B %Y")
+    return renderer.page(
+        request,
+        "order.html",
+        {
+            "view": view,
+            "status": status,
+            "explanation": status.explanation.format(expires=expires),
+        },
+        badge=view.badge,
+    )
