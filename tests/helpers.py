@@ -51,3 +51,28 @@ async def confirm(
 async def stock_of(client: httpx.AsyncClient, product_id: int) -> int:
     stock: int = (await client.get(f"/products/{product_id}")).json()["stock"]
     return stock
+
+
+PASSWORD = "correct horse battery"
+
+
+async def signed_up(
+    client: httpx.AsyncClient, username: str = "alice", password: str = PASSWORD
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A new seller and the headers that authenticate as them."""
+    response = await client.post("/sellers", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return body["seller"], {"Authorization": f"Bearer {body['access_token']}"}
+
+
+async def new_product(
+    client: httpx.AsyncClient, headers: dict[str, str], **fields: Any
+) -> dict[str, Any]:
+    """A product created by the seller of `headers` (category 1, 12.50, 10 in stock unless
+    given)."""
+    body = {"name": "Lamp", "category_id": 1, "price": 12.5, "stock": 10, **fields}
+    response = await client.post("/products", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    product: dict[str, Any] = response.json()
+    return product

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from typing import Annotated
 
 import typer
@@ -14,9 +15,12 @@ from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
+from shopkeep.errors import ShopError
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
 from shopkeep.sandbox.app import create_app as create_sandbox
+from shopkeep.sellers import accounts
+from shopkeep.sellers import service as sellers_service
 from shopkeep.serving import serve_together
 from shopkeep.store.app import create_app as create_store
 from shopkeep.web.app import create_app as create_web
@@ -24,8 +28,10 @@ from shopkeep.web.app import create_app as create_web
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order maintenance.", no_args_is_help=True)
+seller_app = typer.Typer(help="Seller accounts.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(orders_app, name="orders")
+app.add_typer(seller_app, name="seller")
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
@@ -227,6 +233,41 @@ def orders_expire() -> None:
             await database.close()
 
     typer.echo(f"Expired {asyncio.run(run())} orders.")
+
+
+@seller_app.command("create")
+def seller_create(
+    username: Annotated[str, typer.Argument(help="3 to 50 letters, digits, '_', '.' or '-'.")],
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin", help="Read the password from the first line of standard input."
+        ),
+    ] = False,
+) -> None:
+    """Create a seller account (asks for the password twice, without showing it)."""
+    if not sellers_service.is_username(username):
+        raise typer.BadParameter(f"must be {sellers_service.USERNAME_RULE}", param_hint="USERNAME")
+    if password_stdin:
+        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> dict[str, object]:
+        database = _database(settings)
+        try:
+            return await accounts.sign_up(database, username, password)
+        finally:
+            await database.close()
+
+    try:
+        seller = asyncio.run(run())
+    except ShopError as error:
+        typer.echo(f"Error: {error.detail}.", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"Created seller {seller['username']!r} (id {seller['id']}).")
 
 
 def main() -> None:

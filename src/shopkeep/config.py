@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # Signs the storefront's form tokens (CSRF); generated into the data dir when unset.
     session_secret: str | None = None
 
+    secret_key: str | None = None
+    token_minutes: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    login_attempts: int = Field(default=5, ge=1)
+    login_window_seconds: int = Field(default=60, ge=1)
+
     host: str = "127.0.0.1"
     store_port: int = 8000
     web_port: int = 3000
@@ -62,6 +67,13 @@ class Settings(BaseSettings):
         if self.webhook_secret is not None:
             return checked_secret(self.webhook_secret, "SHOPKEEP_WEBHOOK_SECRET")
         return stored_secret(self.data_dir / "webhook_secret")
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The key that signs sellers' access tokens."""
+        if self.secret_key is not None:
+            return checked_secret(self.secret_key, "SHOPKEEP_SECRET_KEY")
+        return stored_secret(self.data_dir / "secret_key")
 
     @cached_property
     def resolved_session_secret(self) -> str:

@@ -15,6 +15,9 @@ class ShopError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def response_headers(self) -> dict[str, str] | None:
+        return self.headers
+
 
 class BadRequest(ShopError):
     status_code = 400
@@ -33,8 +36,27 @@ class InvalidSignature(Unauthorized):
     }
 
 
+class Forbidden(ShopError):
+    status_code = 403
+
+
 class NotFound(ShopError):
     status_code = 404
+
+
+class Conflict(ShopError):
+    status_code = 409
+
+
+class TooManyRequests(ShopError):
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.retry_after_seconds = retry_after_seconds
+
+    def response_headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class BadGateway(ShopError):
@@ -52,8 +74,10 @@ class ErrorBody(BaseModel):
 _DESCRIPTIONS = {
     400: "The request cannot be carried out as asked.",
     401: "Missing or invalid credentials or signature.",
+    403: "The credentials are valid but do not allow this.",
     404: "The resource does not exist.",
     409: "The resource conflicts with an existing one.",
+    429: "Too many attempts; try again after the `Retry-After` seconds.",
     502: "A service this one depends on gave an unusable answer.",
     503: "The service is briefly unable to answer.",
 }

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shopkeep.errors import ShopError
 
 MAX_BODY_BYTES = 1024 * 1024
+SECRET_FIELDS = frozenset({"password"})
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
@@ -66,22 +67,46 @@ def _lenient_text(raw: bytes) -> str:
     return raw.decode("utf-8", errors="replace")
 
 
+def _lenient_str(value: str) -> str:
+    """Text as valid UTF-8: a lone surrogate (which JSON escapes can smuggle in) becomes '?'."""
+    return value.encode("utf-8", errors="replace").decode("utf-8")
+
+
 def _json_int(value: int) -> int | str:
     """Integers beyond 64 bits (which orjson cannot write) are echoed back as text."""
     return value if -(2**63) <= value < 2**64 else str(value)
 
 
+def _without_secrets(error: Any) -> Any:
+    """A validation error without any password in its input: a password is never sent back,
+    not even to whoever typed it."""
+    loc = error.get("loc") or ()
+    given = error.get("input")
+    if loc and loc[-1] in SECRET_FIELDS:
+        return {key: value for key, value in error.items() if key != "input"}
+    if isinstance(given, dict) and not SECRET_FIELDS.isdisjoint(given):
+        kept = {key: value for key, value in given.items() if key not in SECRET_FIELDS}
+        return {**error, "input": kept}
+    return error
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def shop_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ShopError)
-        return JSON({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+        return JSON(
+            {"detail": exc.detail},
+            status_code=exc.status_code,
+            headers=exc.response_headers(),
+        )
 
     async def invalid_request(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        # FastAPI's 422 list, rendered whatever the client sent: undecodable bytes are shown
-        # with replacement characters, huge integers as text, NaN or infinity as null.
+        # FastAPI's 422 list, rendered whatever the client sent: undecodable bytes and lone
+        # surrogates are shown with replacement characters, huge integers as text, NaN or
+        # infinity as null.
         detail = jsonable_encoder(
-            exc.errors(), custom_encoder={bytes: _lenient_text, int: _json_int}
+            [_without_secrets(error) for error in exc.errors()],
+            custom_encoder={bytes: _lenient_text, str: _lenient_str, int: _json_int},
         )
         return JSON({"detail": detail}, status_code=422)
 

@@ -5,5 +5,17 @@ from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
+from shopkeep.sellers.models import LoginAttempts, Seller
 
-__all__ = ["Base", "Cart", "CartItem", "Category", "Order", "OrderLine", "PaymentEvent", "Product"]
+__all__ = [
+    "Base",
+    "Cart",
+    "CartItem",
+    "Category",
+    "LoginAttempts",
+    "Order",
+    "OrderLine",
+    "PaymentEvent",
+    "Product",
+    "Seller",
+]

@@ -19,7 +19,8 @@ from sqlalchemy import insert, update
 
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct
 from shopkeep.catalog.models import Product
-from shopkeep.db import Database, Tx
+from shopkeep.db import Database, Tx, utcnow
+from shopkeep.sellers.models import Seller
 
 DEMO: dict[int, DemoProduct] = dict(enumerate(DEMO_PRODUCTS, start=1))
 ALL_IDS = list(DEMO)
@@ -298,6 +299,12 @@ async def test_min_stock_keeps_products_with_at_least_that_many_units(
 
 
 async def set_seller(tx: Tx, product_ids: list[int], seller_id: int) -> None:
+    """Hand demo products to a seller (created on the spot, without a usable password)."""
+    await tx.execute(
+        insert(Seller).values(
+            id=seller_id, username=f"seller{seller_id}", password_hash="-", created_at=utcnow()
+        )
+    )
     await tx.execute(update(Product).where(Product.id.in_(product_ids)).values(seller_id=seller_id))
 
 

@@ -7,13 +7,17 @@ import secrets
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, pool, text
+from sqlalchemy import create_engine, inspect, pool, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from shopkeep.migrate import upgrade, upgrade_sandbox
+from shopkeep.catalog.models import Product
+from shopkeep.catalog.service import ProductQuery, list_categories, search_products
+from shopkeep.db import Tx, create_database, utcnow
+from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
 
@@ -25,6 +29,8 @@ EXPECTED_TABLES = {
     "orders",
     "order_lines",
     "payment_events",
+    "sellers",
+    "login_attempts",
 }
 SANDBOX_TABLES = {"sandbox_payments", "sandbox_callbacks", "sandbox_delivery_attempts"}
 UNMODELLED = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")
@@ -94,3 +100,76 @@ async def test_upgrading_twice_is_harmless(fresh_url: str) -> None:
     for _ in range(2):
         await asyncio.to_thread(upgrade, fresh_url)
         await asyncio.to_thread(upgrade_sandbox, fresh_url)
+
+
+async def run_sql(url: str, *statements: str) -> list[list[Any]]:
+    """Run statements in one transaction outside the app; the rows of each."""
+
+    def run(connection: Connection) -> list[list[Any]]:
+        results = [connection.execute(text(statement)) for statement in statements]
+        return [list(result.all()) if result.returns_rows else [] for result in results]
+
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=pool.NullPool)
+        with engine.begin() as connection:
+            rows = run(connection)
+        engine.dispose()
+        return rows
+    async_engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with async_engine.begin() as connection:
+        rows = await connection.run_sync(run)
+    await async_engine.dispose()
+    return rows
+
+
+async def catalog_view(url: str, search: str) -> tuple[dict[int, int], list[int]]:
+    """Category counts, and the ids the catalog finds for `search`, as the store sees them."""
+    database = create_database(url)
+    try:
+        counts = {c["id"]: c["product_count"] for c in await database.read(list_categories)}
+        page = await database.read(search_products, ProductQuery(search=search))
+    finally:
+        await database.close()
+    return counts, [product["id"] for product in page["products"]]
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_a_catalog_survives_the_sellers_migration_both_ways(fresh_url: str) -> None:
+    await asyncio.to_thread(upgrade, fresh_url, "0001")
+    old = "2026-01-01 00:00:00"
+    await run_sql(
+        fresh_url,
+        "INSERT INTO categories (id, name) VALUES (1, 'Electronics'), (2, 'Books')",
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
+        "(1, 'Mechanical Keyboard', 'Clicky keys', 1, 8999, 5), "
+        "(2, 'Quiet Novel', 'A story', 2, 1299, 3)",
+        f"INSERT INTO carts VALUES ('{'c' * 32}', 'open', '{old}', '{old}')",
+        f"INSERT INTO cart_items VALUES ('{'c' * 32}', 2, 1, '{old}')",
+    )
+
+    await asyncio.to_thread(upgrade, fresh_url)
+
+    assert await catalog_view(fresh_url, "keyboard") == ({1: 1, 2: 1}, [1])
+    [[(line,)]] = await run_sql(fresh_url, "SELECT product_id FROM cart_items")
+    assert line == 2
+
+    async def delete_novel(tx: Tx) -> None:
+        await tx.execute(update(Product).where(Product.id == 2).values(deleted_at=utcnow()))
+
+    database = create_database(fresh_url)
+    await database.write(delete_novel)
+    await database.close()
+    assert await catalog_view(fresh_url, "novel") == ({1: 1, 2: 0}, [])
+
+    # Back to 0001: the deleted product returns to the catalog, counted and searchable.
+    await asyncio.to_thread(command.downgrade, alembic_config(fresh_url), "0001")
+    [[(count,)]] = await run_sql(fresh_url, "SELECT product_count FROM categories WHERE id = 2")
+    assert count == 1
+    if fresh_url.startswith("sqlite"):
+        [hits] = await run_sql(
+            fresh_url, "SELECT rowid FROM products_search WHERE products_search MATCH 'novel'"
+        )
+        assert hits == [(2,)]
+
+    await asyncio.to_thread(upgrade, fresh_url)
+    assert await catalog_view(fresh_url, "novel") == ({1: 1, 2: 1}, [2])

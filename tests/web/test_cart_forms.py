@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from shopkeep.carts import service as carts
-from shopkeep.db import Database
+from shopkeep.db import Database, utcnow
 from tests.web.helpers import add, cart_lines, post_form, set_product, text_of
 
 KEYBOARD, MONITOR, WATCH, BOARD = 3, 6, 7, 24  # 89.99 (75), 329.99 (4), sold out, 19.99 (160)
@@ -189,6 +189,18 @@ async def test_a_line_shows_when_the_stock_fell_below_its_quantity(
     page = (await shop.get("/cart")).text
     assert "Only 3 left in stock: lower the quantity to check out." in page
     assert "Sold out: remove it to check out." in page
+    assert 'href="/checkout"' not in page
+
+
+async def test_a_product_its_seller_deleted_stays_on_its_line_outside_the_total(
+    shop: httpx.AsyncClient, database: Database
+) -> None:
+    await add(shop, KEYBOARD, 1)
+    await add(shop, BOARD, 2)
+    await database.write(set_product, BOARD, deleted_at=utcnow())
+    page = (await shop.get("/cart")).text
+    assert "No longer available: remove it to check out." in page
+    assert "89.99" in text_of(page) and "129.97" not in text_of(page)
     assert 'href="/checkout"' not in page
 
 

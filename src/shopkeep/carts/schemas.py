@@ -27,7 +27,11 @@ class CartItemOut(BaseModel):
     name: str
     price: float
     quantity: int
-    line_total: float
+    line_total: float = Field(description="0 when the product is no longer available.")
+    available: bool = Field(
+        description="False when the seller deleted the product: the line cannot be checked out "
+        "and counts nowhere in the total; remove it to check out."
+    )
 
 
 class CartOut(BaseModel):

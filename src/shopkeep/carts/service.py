@@ -84,7 +84,13 @@ async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
     if status != CART_OPEN:
         raise CartNotFound()
     rows = await tx.execute(
-        select(CartItem.product_id, Product.name, Product.price_cents, CartItem.quantity)
+        select(
+            CartItem.product_id,
+            Product.name,
+            Product.price_cents,
+            CartItem.quantity,
+            Product.deleted_at,
+        )
         .join(Product, Product.id == CartItem.product_id)
         .where(CartItem.cart_id == cart_id)
         .order_by(CartItem.added_at, CartItem.product_id)
@@ -92,7 +98,9 @@ async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
     items = []
     total_cents = 0
     for row in rows:
-        line_cents = row.price_cents * row.quantity
+        # A product its seller deleted stays on the line, unavailable and outside the total.
+        available = row.deleted_at is None
+        line_cents = row.price_cents * row.quantity if available else 0
         total_cents += line_cents
         items.append(
             {
@@ -101,6 +109,7 @@ async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
                 "price": as_json_number(row.price_cents),
                 "quantity": row.quantity,
                 "line_total": as_json_number(line_cents),
+                "available": available,
             }
         )
     return {"cart_id": cart_id, "items": items, "total": as_json_number(total_cents)}
@@ -109,7 +118,9 @@ async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
 async def add_item(tx: Tx, cart_id: str, product_id: int, quantity: int) -> dict[str, Any]:
     """Add `quantity` of a product; adding again adds up. Returns the line's new quantity."""
     await lock_open_cart(tx, cart_id)
-    stock, in_cart = await _stock_and_line(tx, cart_id, product_id)
+    stock, in_cart, listed = await _stock_and_line(tx, cart_id, product_id)
+    if not listed:
+        raise ProductNotFound()
     check_quantity(quantity)
     new_quantity = quantity + (in_cart or 0)
     if new_quantity > MAX_QUANTITY:
@@ -124,12 +135,14 @@ async def set_quantity(tx: Tx, cart_id: str, product_id: int, quantity: int) -> 
     """Set a line's quantity; 0 removes it. Returns the cart as `get_cart` does."""
     await lock_open_cart(tx, cart_id)
     check_quantity(quantity, allow_zero=True)
-    stock, in_cart = await _stock_and_line(tx, cart_id, product_id, missing=ItemNotInCart)
+    stock, in_cart, listed = await _stock_and_line(tx, cart_id, product_id, missing=ItemNotInCart)
     if in_cart is None:
         raise ItemNotInCart()
     if quantity == 0:
         await _delete_line(tx, cart_id, product_id)
     else:
+        if not listed:  # deleted by its seller: the line can only be removed
+            raise ProductNotFound()
         if quantity > stock:
             raise NotEnoughStock(stock)
         await _write_line(tx, cart_id, product_id, quantity, exists=True)
@@ -154,13 +167,14 @@ async def delete_cart(tx: Tx, cart_id: str) -> None:
 
 async def _stock_and_line(
     tx: Tx, cart_id: str, product_id: int, *, missing: Callable[[], NotFound] = ProductNotFound
-) -> tuple[int, int | None]:
-    """The product's stock and the quantity already in the cart (None: no such line)."""
+) -> tuple[int, int | None, bool]:
+    """The product's stock, the quantity already in the cart (None: no such line), and whether
+    the product is in the catalog (not deleted)."""
     if not 1 <= product_id <= MAX_ID:
         raise missing()
     row = (
         await tx.execute(
-            select(Product.stock, CartItem.quantity)
+            select(Product.stock, CartItem.quantity, Product.deleted_at)
             .outerjoin(
                 CartItem,
                 and_(CartItem.product_id == Product.id, CartItem.cart_id == bindparam("cart_id")),
@@ -171,7 +185,7 @@ async def _stock_and_line(
     ).first()
     if row is None:
         raise missing()
-    return row.stock, row.quantity
+    return row.stock, row.quantity, row.deleted_at is None
 
 
 async def _write_line(

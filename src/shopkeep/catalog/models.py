@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -9,10 +11,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shopkeep.db import Base
+from shopkeep.db import Base, UTCDateTime
 
 
 class Category(Base):
@@ -35,6 +38,22 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+# Deleted products stay in the table (carts and orders point at them) but leave the catalog:
+# every catalog query says `deleted_at IS NULL`, and only such products are indexed.
+LISTED = "deleted_at IS NULL"
+
+
+def _sort_index(*columns: str) -> Index:
+    """An index walked in order: its rows come in (columns, id) order, as pages are sorted."""
+    return Index(None, *columns, sqlite_where=text(LISTED), postgresql_where=text(LISTED))
+
+
+def _count_index(*columns: str) -> Index:
+    """An index that counts matches alone. SQLite reads an index alone (covering) only when it
+    holds every column the query names, so it also carries `deleted_at` (always NULL in it)."""
+    return _sort_index(*columns, "deleted_at")
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -42,20 +61,20 @@ class Product(Base):
         CheckConstraint("price_cents >= 1", name="price_positive"),
         CheckConstraint("rating_tenths BETWEEN 0 AND 50", name="rating_range"),
         # Sort orders (SQLite appends the id to every index, so ties come in id order).
-        Index(None, "category_id", "id"),
-        Index(None, "category_id", "name"),
-        Index(None, "category_id", "rating_tenths", "price_cents", "stock"),
-        Index(None, "price_cents"),
-        Index(None, "rating_tenths"),
-        Index(None, "name"),
-        Index(None, "stock"),
-        Index(None, "seller_id"),
-        Index(None, "category_id", "brand"),
+        _count_index("category_id", "id"),
+        _sort_index("category_id", "name"),
+        _count_index("category_id", "rating_tenths", "price_cents", "stock"),
+        _sort_index("price_cents"),
+        _sort_index("rating_tenths"),
+        _sort_index("name"),
+        _count_index("stock"),
+        _count_index("seller_id"),
+        _count_index("category_id", "brand"),
         # Covering indexes: counting matches of the common filters reads only the index.
-        Index(None, "category_id", "price_cents", "rating_tenths", "stock"),
-        Index(None, "price_cents", "rating_tenths", "category_id", "stock"),
-        Index(None, "rating_tenths", "price_cents", "category_id", "stock"),
-        Index(None, "brand_key", "price_cents", "rating_tenths", "category_id", "stock"),
+        _count_index("category_id", "price_cents", "rating_tenths", "stock"),
+        _count_index("price_cents", "rating_tenths", "category_id", "stock"),
+        _count_index("rating_tenths", "price_cents", "category_id", "stock"),
+        _count_index("brand_key", "price_cents", "rating_tenths", "category_id", "stock"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -69,4 +88,6 @@ class Product(Base):
     rating_tenths: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     image_url: Mapped[str | None] = mapped_column(String(500), default=None)
-    seller_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # None: the store's own catalog; otherwise the seller who manages the product.
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

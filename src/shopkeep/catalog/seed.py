@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, text
+from sqlalchemy import delete, exists, insert, select, text
 
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
@@ -14,17 +14,28 @@ from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Tx
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
+from shopkeep.sellers.models import LoginAttempts, Seller
 
 BATCH_SIZE = 5_000
 
 
 async def catalog_is_empty(tx: Tx) -> bool:
-    return bool(await tx.scalar(select(func.count()).select_from(Product)) == 0)
+    return not await tx.scalar(select(exists().where(Product.id.is_not(None))))
 
 
 async def reset_store(tx: Tx) -> None:
-    """Remove every product, cart, order and payment record: a clean shop."""
-    for model in (PaymentEvent, OrderLine, Order, CartItem, Cart, Product, Category):
+    """Remove every product, cart, order, payment record and seller: a clean shop."""
+    for model in (
+        PaymentEvent,
+        OrderLine,
+        Order,
+        CartItem,
+        Cart,
+        Product,
+        Category,
+        LoginAttempts,
+        Seller,
+    ):
         await tx.execute(delete(model))
 
 

@@ -45,6 +45,9 @@ PRODUCT_COLUMNS = (
     Product.seller_id,
 )
 
+# Deleted products keep their rows for the carts and orders that hold them, outside the catalog.
+LISTED: ColumnElement[bool] = Product.deleted_at.is_(None)
+
 _SORT_COLUMNS = {
     "id": Product.id,
     "price": Product.price_cents,
@@ -177,14 +180,18 @@ async def get_product(tx: Tx, product_id: int) -> dict[str, Any]:
 
 
 async def list_brands(tx: Tx, category_id: int | None) -> list[str]:
-    statement = select(Product.brand).where(Product.brand != "").distinct().order_by(Product.brand)
+    statement = (
+        select(Product.brand).where(Product.brand != "", LISTED).distinct().order_by(Product.brand)
+    )
     if category_id is not None:
         statement = statement.where(Product.category_id == category_id)
     return list((await tx.execute(statement)).scalars())
 
 
 async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str, Any]]:
-    category_id = await tx.scalar(select(Product.category_id).where(Product.id == product_id))
+    category_id = await tx.scalar(
+        select(Product.category_id).where(Product.id == product_id, LISTED)
+    )
     if category_id is None:
         raise ProductNotFound()
     rows = await tx.execute(
@@ -347,7 +354,7 @@ def _conditions(shape: _Shape, *, indexed: bool = True) -> list[ColumnElement[bo
             return cast(ColumnElement[Any], attribute)
         return cast(ColumnElement[Any], attribute + literal_column("0"))
 
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [LISTED]
     if shape.category:
         conditions.append(column(Product.category_id) == bindparam("category_id"))
     if shape.brand:
@@ -465,7 +472,7 @@ def _product_statement() -> AnySelect:
             Category.product_count.label("category_product_count"),
         )
         .join(Category, Category.id == Product.category_id)
-        .where(Product.id == bindparam("id"))
+        .where(Product.id == bindparam("id"), LISTED)
     )
 
 
@@ -473,7 +480,9 @@ def _product_statement() -> AnySelect:
 def _related_statement() -> AnySelect:
     return (
         select(*PRODUCT_COLUMNS)
-        .where(Product.category_id == bindparam("category_id"), Product.id != bindparam("id"))
+        .where(
+            Product.category_id == bindparam("category_id"), Product.id != bindparam("id"), LISTED
+        )
         .order_by(Product.rating_tenths.desc(), Product.id)
         .limit(bindparam("limit"))
     )

@@ -48,6 +48,11 @@ class OutOfStock(BadRequest):
         )
 
 
+class ProductUnavailable(BadRequest):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"'{name}' is no longer available; remove it from the cart to check out")
+
+
 class StockChanged(ShopError):
     """The conditional update found less stock than the locked read did: never expected."""
 
@@ -71,6 +76,9 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     lines = (await tx.execute(_cart_lines_statement(), {"cart_id": cart_id})).all()
     if not lines:
         raise CartIsEmpty()
+    for line in lines:
+        if line.deleted_at is not None:
+            raise ProductUnavailable(line.name)
     for line in lines:
         if line.quantity > line.stock:
             raise OutOfStock(line.name, line.quantity, line.stock)
@@ -265,6 +273,7 @@ def _cart_lines_statement() -> AnySelect:
             Product.name,
             Product.price_cents,
             Product.stock,
+            Product.deleted_at,
         )
         .join(Product, Product.id == CartItem.product_id)
         .where(CartItem.cart_id == bindparam("cart_id"))
@@ -282,6 +291,7 @@ def _reserve_statement() -> Update:
             CartItem.cart_id == bindparam("cart_id"),
             CartItem.product_id == Product.id,
             Product.stock >= CartItem.quantity,
+            Product.deleted_at.is_(None),
         )
         .values(stock=Product.stock - CartItem.quantity)
     )

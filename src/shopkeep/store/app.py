@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -21,6 +22,8 @@ from shopkeep.orders.api import router as orders_router
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.sellers.api import router as sellers_router
+from shopkeep.sellers.service import forget_old_login_attempts
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +44,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Refuse to start with a placeholder webhook secret, rather than at the first payment.
+        # Refuse to start with a placeholder secret, rather than at the first payment or log-in.
         settings.resolved_webhook_secret  # noqa: B018
+        settings.resolved_secret_key  # noqa: B018
         owned = database is None
         if owned:
             app.state.database = create_database(
@@ -81,13 +85,15 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for router in (catalog_router, carts_router, orders_router, payments_router):
+    for router in (catalog_router, sellers_router, carts_router, orders_router, payments_router):
         app.include_router(router)
     return app
 
 
 async def expire_periodically(database: Database, settings: Settings) -> None:
-    """Expire unpaid orders while the store runs (every process may do it: it is idempotent)."""
+    """Expire unpaid orders and forget finished log-in windows while the store runs (every
+    process may do it: both are idempotent)."""
+    login_window = timedelta(seconds=settings.login_window_seconds)
     while True:
         await asyncio.sleep(settings.expire_interval_seconds)
         try:
@@ -96,3 +102,7 @@ async def expire_periodically(database: Database, settings: Settings) -> None:
                 log.info("expired %d unpaid orders", expired)
         except Exception:
             log.exception("expiring unpaid orders failed; will try again")
+        try:
+            await database.write(forget_old_login_attempts, window=login_window)
+        except Exception:
+            log.exception("forgetting old log-in attempts failed; will try again")

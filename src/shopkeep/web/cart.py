@@ -38,14 +38,17 @@ class Line:
     quantity: int
     stock: int
     image_url: str
+    available: bool = True  # False: its seller deleted the product
 
     @property
     def line_cents(self) -> int:
-        return self.price_cents * self.quantity
+        return self.price_cents * self.quantity if self.available else 0
 
     @property
     def problem(self) -> str:
         """What stops this line from being checked out, if anything."""
+        if not self.available:
+            return "No longer available: remove it to check out."
         if self.stock <= 0:
             return "Sold out: remove it to check out."
         if self.quantity > self.stock:
@@ -87,6 +90,7 @@ async def cart_view(tx: Tx, cart_id: str | None) -> CartView:
                 quantity=item["quantity"],
                 stock=stock,
                 image_url=f"/images/products/{item['product_id']}.svg",
+                available=item["available"],
             )
         )
     return CartView(lines=lines, badge=badge)

@@ -1,0 +1,1 @@
+"""Sellers: accounts, password hashing, access tokens and the products they manage."""

@@ -1,0 +1,63 @@
+"""Signing up and logging in: password work runs between transactions, never inside one.
+
+These take the `Database` rather than a transaction because Argon2 takes tens of milliseconds
+of CPU: holding a transaction meanwhile would hold up every other write (on SQLite, all writes
+of the process share one transaction at a time).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from shopkeep.db import Database
+from shopkeep.errors import BadRequest, Unauthorized
+from shopkeep.sellers import passwords, service
+from shopkeep.sellers.service import SignedInSeller, StoredCredentials
+
+
+class BadCredentials(Unauthorized):
+    def __init__(self) -> None:
+        super().__init__("Incorrect username or password")
+
+
+async def sign_up(database: Database, username: str, password: str) -> dict[str, Any]:
+    """A new seller; UsernameTaken (409) when the username is in use in any case."""
+    service.check_username(username)
+    try:
+        passwords.check_password(password)
+    except ValueError as error:
+        raise BadRequest(str(error)) from error
+    if await database.read(service.username_taken, username):
+        raise service.UsernameTaken()  # without spending a hash on it
+    password_hash = await passwords.hash_password(password)
+    return await database.write(service.create_seller, username, password_hash)
+
+
+async def log_in(
+    database: Database,
+    username: str,
+    password: str,
+    *,
+    limit: int,
+    window: timedelta,
+    now: datetime | None = None,
+) -> SignedInSeller:
+    """The seller whose username and password these are; BadCredentials (401) otherwise, or
+    TooManyLogins (429) past `limit` attempts for the username within `window`.
+
+    An unknown username costs the same work as a known one: the attempt is counted and a
+    password is verified.
+    """
+    credentials: StoredCredentials | None = None
+    if service.is_username(username):  # nothing else can be a seller's name
+        credentials = await database.write(
+            service.start_login, username, limit=limit, window=window, now=now
+        )
+    valid, new_hash = await passwords.verify_password(
+        password, credentials.password_hash if credentials else None
+    )
+    if credentials is None or not valid:
+        raise BadCredentials()
+    await database.write(service.finish_login, credentials, new_hash)
+    return SignedInSeller(id=credentials.seller_id, username=credentials.username)

@@ -1,0 +1,113 @@
+"""A seller's products: creating, editing and deleting them.
+
+The owner always comes from the access token, never from the request. Products without a
+seller are the store's own catalog, which no seller may change. Deleting a product takes it out
+of the catalog but keeps its row: carts show it as unavailable and orders keep their lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from shopkeep.catalog.models import Category, Product
+from shopkeep.catalog.service import ProductNotFound, get_product
+from shopkeep.db import MAX_ID, Tx, utcnow
+from shopkeep.errors import BadRequest, Forbidden
+
+# Stock is a 32-bit integer; this leaves room for units coming back from orders.
+MAX_STOCK = 1_000_000_000
+EDITABLE = frozenset(
+    {"name", "description", "brand", "category_id", "price_cents", "stock", "image_url"}
+)
+
+
+class StoreProduct(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "This product belongs to the store's own catalog; sellers cannot change it"
+        )
+
+
+class AnotherSellersProduct(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("This product belongs to another seller")
+
+
+class UnknownCategory(BadRequest):
+    def __init__(self, category_id: int) -> None:
+        super().__init__(f"Category {category_id} does not exist")
+
+
+@dataclass(frozen=True, slots=True)
+class NewProduct:
+    """A validated product to create; price in cents."""
+
+    name: str
+    category_id: int
+    price_cents: int
+    stock: int = 0
+    description: str = ""
+    brand: str = ""
+    image_url: str | None = None
+
+
+async def create_product(tx: Tx, seller_id: int, product: NewProduct) -> dict[str, Any]:
+    """Create a product owned by `seller_id`; returns it as `GET /products/{id}` shows it."""
+    await _check_category(tx, product.category_id)
+    product_id = await tx.scalar(
+        insert(Product)
+        .values(**asdict(product), seller_id=seller_id, rating_tenths=0)
+        .returning(Product.id)
+    )
+    return await get_product(tx, product_id)
+
+
+async def update_product(
+    tx: Tx, seller_id: int, product_id: int, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Change the given columns (validated, price in cents) of one of the seller's products."""
+    if unknown := set(changes) - EDITABLE:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    await _lock_own_product(tx, seller_id, product_id)
+    if "category_id" in changes:
+        await _check_category(tx, changes["category_id"])
+    if changes:
+        await tx.execute(update(Product).where(Product.id == product_id).values(**changes))
+    return await get_product(tx, product_id)
+
+
+async def delete_product(tx: Tx, seller_id: int, product_id: int) -> None:
+    """Take one of the seller's products out of the catalog, for good."""
+    await _lock_own_product(tx, seller_id, product_id)
+    await tx.execute(update(Product).where(Product.id == product_id).values(deleted_at=utcnow()))
+
+
+async def _lock_own_product(tx: Tx, seller_id: int, product_id: int) -> None:
+    """Raise unless the product is in the catalog and the seller's; on PostgreSQL, hold its row
+    until commit, so that a concurrent checkout sees the change whole."""
+    if not 1 <= product_id <= MAX_ID:
+        raise ProductNotFound()
+    row = (
+        await tx.execute(
+            select(Product.seller_id, Product.deleted_at)
+            .where(Product.id == product_id)
+            .with_for_update()
+        )
+    ).first()
+    if row is None or row.deleted_at is not None:
+        raise ProductNotFound()
+    if row.seller_id is None:
+        raise StoreProduct()
+    if row.seller_id != seller_id:
+        raise AnotherSellersProduct()
+
+
+async def _check_category(tx: Tx, category_id: int) -> None:
+    if not 1 <= category_id <= MAX_ID:
+        raise UnknownCategory(category_id)
+    if await tx.scalar(select(Category.id).where(Category.id == category_id)) is None:
+        raise UnknownCategory(category_id)
