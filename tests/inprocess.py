@@ -38,8 +38,11 @@ def wired_settings(settings: Settings) -> Settings:
 
 
 @asynccontextmanager
-async def wired_apps(settings: Settings, database: Database) -> AsyncIterator[Apps]:
-    """The three apps on one database; the sandbox runs (its outbox sender included)."""
+async def wired_apps(
+    settings: Settings, database: Database, *, sandbox_sender: bool = True
+) -> AsyncIterator[Apps]:
+    """The three apps on one database. With `sandbox_sender` the sandbox runs (its outbox
+    sender included); without, nothing sends callbacks in the background."""
     sandbox: FastAPI | None = None
 
     async def sandbox_asgi(scope: Scope, receive: Receive, send: Send) -> None:
@@ -51,7 +54,10 @@ async def wired_apps(settings: Settings, database: Database) -> AsyncIterator[Ap
     web = create_web(settings, database, payments=payments)
     sandbox = create_sandbox(settings, database, store_transport=httpx.ASGITransport(app=store))
     try:
-        async with sandbox.router.lifespan_context(sandbox):
+        if sandbox_sender:
+            async with sandbox.router.lifespan_context(sandbox):
+                yield Apps(web, store, sandbox)
+        else:
             yield Apps(web, store, sandbox)
     finally:
         await payments.aclose()

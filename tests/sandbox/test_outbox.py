@@ -6,11 +6,14 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import httpx
+import pytest
 from sqlalchemy import select, update
 
 from shopkeep.config import Settings
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.sandbox import service
+from shopkeep.sandbox.app import store_client
 from shopkeep.sandbox.models import Callback
 from shopkeep.sandbox.outbox import Courier
 from tests.helpers import checked_out
@@ -18,6 +21,12 @@ from tests.postgres import free_port
 from tests.sandbox.conftest import STORE, InProcessShop
 
 KEYBOARD = 3
+
+
+@pytest.fixture
+def shop(quiet_shop: InProcessShop) -> InProcessShop:
+    """These tests send callbacks themselves: no background sender races them."""
+    return quiet_shop
 
 
 async def owed_callback(database: Database, order: dict[str, Any], url: str) -> tuple[str, int]:
@@ -44,15 +53,11 @@ async def test_a_failed_delivery_is_recorded_and_scheduled_with_backoff(
     order = await checked_out(shop.store, (KEYBOARD, 1))
     closed_port = f"http://127.0.0.1:{free_port()}/payments/confirm"
     payment_id, callback_id = await owed_callback(database, order, closed_port)
-    courier = Courier(database, sandbox_settings)
-    try:
-        before = utcnow()
-        assert await courier.deliver(callback_id) is False
-        after = utcnow()
-        # Not due again until the backoff has passed: a second try now sends nothing.
-        assert await courier.deliver(callback_id) is False
-    finally:
-        await courier.aclose()
+    before = utcnow()
+    assert await shop.courier.deliver(callback_id) is False
+    after = utcnow()
+    # Not due again until the backoff has passed: a second try now sends nothing.
+    assert await shop.courier.deliver(callback_id) is False
 
     row = await callback_row(database, callback_id)
     first = sandbox_settings.callback_first_retry_seconds
@@ -67,23 +72,21 @@ async def test_a_failed_delivery_is_recorded_and_scheduled_with_backoff(
     assert status == "pending_payment"
 
 
-async def test_a_due_callback_is_delivered_by_the_background_sender_once_the_store_answers(
+async def test_a_due_callback_is_delivered_once_the_store_answers_again(
     shop: InProcessShop, database: Database, sandbox_settings: Settings
 ) -> None:
     order = await checked_out(shop.store, (KEYBOARD, 1))
     payment_id, callback_id = await owed_callback(
         database, order, f"http://127.0.0.1:{free_port()}/payments/confirm"
     )
-    away = Courier(database, sandbox_settings)
-    try:
-        assert await away.deliver(callback_id) is False
-    finally:
-        await away.aclose()
+    assert await shop.courier.deliver(callback_id) is False
 
-    # The retry falls due; the shop's sender reaches the store (in-process, whatever the URL).
+    # The store answers at the callback's address again, and the retry falls due.
     async def retry_is_due(tx: Tx) -> None:
         await tx.execute(
-            update(Callback).where(Callback.id == callback_id).values(next_attempt_at=utcnow())
+            update(Callback)
+            .where(Callback.id == callback_id)
+            .values(url=f"{STORE}/payments/confirm", next_attempt_at=utcnow())
         )
 
     await database.write(retry_is_due)
@@ -99,13 +102,30 @@ async def test_a_due_callback_is_delivered_by_the_background_sender_once_the_sto
     assert [d["outcome"] for d in deliveries] == ["retry", "delivered"]
 
 
-async def test_two_senders_racing_for_one_callback_send_it_once(
+async def test_asking_one_sender_three_times_at_once_sends_once_and_all_hear_the_outcome(
     shop: InProcessShop, database: Database
 ) -> None:
     order = await checked_out(shop.store, (KEYBOARD, 1))
     payment_id, callback_id = await owed_callback(database, order, f"{STORE}/payments/confirm")
     results = await asyncio.gather(*(shop.courier.deliver(callback_id) for _ in range(3)))
-    assert sorted(results) == [False, False, True]
+    assert results == [True, True, True]
+    record = (await shop.sandbox.get(f"/payments/{payment_id}")).json()["callback"]
+    assert record["attempts"] == 1 and len(record["deliveries"]) == 1
+
+
+async def test_senders_of_two_processes_racing_for_one_callback_send_it_once(
+    shop: InProcessShop, database: Database, sandbox_settings: Settings
+) -> None:
+    """Two couriers stand for two sandbox processes: the lease lets one of them send."""
+    order = await checked_out(shop.store, (KEYBOARD, 1))
+    payment_id, callback_id = await owed_callback(database, order, f"{STORE}/payments/confirm")
+    transport = httpx.ASGITransport(app=shop.store_app)
+    async with store_client(sandbox_settings, transport) as client:
+        other_process = Courier(database, sandbox_settings, client)
+        results = await asyncio.gather(
+            shop.courier.deliver(callback_id), other_process.deliver(callback_id)
+        )
+    assert sorted(results) == [False, True]
     record = (await shop.sandbox.get(f"/payments/{payment_id}")).json()["callback"]
     assert record["attempts"] == 1 and len(record["deliveries"]) == 1
 
@@ -125,11 +145,7 @@ async def test_a_callback_past_the_retry_horizon_is_abandoned(
         )
 
     await database.write(made_long_ago)
-    courier = Courier(database, sandbox_settings)
-    try:
-        assert await courier.deliver(callback_id) is False
-    finally:
-        await courier.aclose()
+    assert await shop.courier.deliver(callback_id) is False
     record = (await shop.sandbox.get(f"/payments/{payment_id}")).json()["callback"]
     assert record["state"] == "abandoned" and record["next_attempt_at"] is None
     assert record["deliveries"][-1]["outcome"] == "abandoned"

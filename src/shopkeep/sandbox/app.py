@@ -28,9 +28,9 @@ def create_app(
     *,
     store_transport: httpx.AsyncBaseTransport | None = None,
 ) -> FastAPI:
-    """Build the sandbox. Tests pass their own `database` (and may route callbacks to an
-    in-process store with `store_transport`); otherwise the sandbox's own database is opened
-    from `settings` at startup."""
+    """Build the sandbox. Tests pass their own `database` (and may route callbacks for the
+    store's address to an in-process store with `store_transport`); otherwise the sandbox's
+    own database is opened from `settings` at startup."""
     settings = settings or Settings()
 
     @asynccontextmanager
@@ -45,9 +45,7 @@ def create_app(
             )
         client = None
         if store_transport is not None:
-            client = httpx.AsyncClient(
-                transport=store_transport, timeout=settings.callback_timeout_seconds
-            )
+            client = store_client(settings, store_transport)
         courier = Courier(app.state.database, settings, client)
         app.state.courier = courier
         # Callbacks still owed from before a restart go out as soon as the sandbox is up.
@@ -88,3 +86,13 @@ def create_app(
     app.include_router(api_router)
     app.include_router(pages_router)
     return app
+
+
+def store_client(settings: Settings, transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+    """A client that reaches the store's address (`SHOPKEEP_STORE_URL`) through `transport`,
+    and every other address over the network."""
+    store = httpx.URL(settings.store_url)
+    return httpx.AsyncClient(
+        mounts={f"{store.scheme}://{store.netloc.decode()}": transport},
+        timeout=settings.callback_timeout_seconds,
+    )

@@ -75,6 +75,8 @@ class Courier:
         )
         self._owns_client = client is None
         self._wake = asyncio.Event()
+        # Callbacks this process is sending now, and the outcome each attempt will have.
+        self._sending: dict[int, asyncio.Future[bool]] = {}
         self._lease = timedelta(seconds=settings.callback_timeout_seconds + 5)
 
     async def aclose(self) -> None:
@@ -103,7 +105,29 @@ class Courier:
         await asyncio.gather(*(self.deliver(callback_id) for callback_id in due))
 
     async def deliver(self, callback_id: int) -> bool:
-        """One attempt at a due callback, unless another sender holds it; True if delivered."""
+        """One attempt at a due callback; True if it was delivered.
+
+        If this process is already sending it, the outcome of that attempt is awaited and
+        returned; if another process holds it, or it is not due, nothing is sent (False).
+        """
+        if (sending := self._sending.get(callback_id)) is not None:
+            return await asyncio.shield(sending)
+        attempt = asyncio.get_running_loop().create_future()
+        self._sending[callback_id] = attempt
+        try:
+            delivered = await self._attempt(callback_id)
+        except BaseException as error:
+            attempt.set_exception(error)
+            # Retrieved here, so a failure nobody else awaited is not reported twice.
+            attempt.exception()
+            raise
+        else:
+            attempt.set_result(delivered)
+            return delivered
+        finally:
+            del self._sending[callback_id]
+
+    async def _attempt(self, callback_id: int) -> bool:
         claimed = await self._database.write(_claim, callback_id, self._lease)
         if claimed is None:
             return False
