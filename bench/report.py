@@ -7,6 +7,7 @@ from typing import Any
 
 from bench.agreement import Comparison
 from bench.checkout import RawLoopResult
+from bench.storefront import GRID_PAGE_SIZE, PagePair, PairAnswers
 from bench.wrk import WrkResult
 
 P99_LIMIT_MS = 50.0
@@ -34,6 +35,16 @@ class QueryRow:
 
 
 @dataclass
+class PageRow:
+    """A storefront page measured next to the JSON listing of the same query."""
+
+    pair: PagePair
+    page: WrkResult
+    json: WrkResult
+    answers: PairAnswers
+
+
+@dataclass
 class CheckoutRun:
     carts: int
     result: WrkResult
@@ -50,6 +61,7 @@ class BenchReport:
     raw_loops: list[RawLoopResult]
     agreement: Comparison
     page_bytes: dict[str, int] = field(default_factory=dict)
+    storefront: list[PageRow] | None = None  # None: not measured (the target is not Shopkeep)
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
@@ -115,6 +127,8 @@ def render(report: BenchReport) -> str:
         "",
         *_query_lines(report),
         "",
+        *_storefront_lines(report),
+        "",
         *_checkout_lines(report),
         *_agreement_lines(report),
     ]
@@ -172,6 +186,48 @@ def _row_notes(row: QueryRow, checks: list[Check]) -> list[str]:
     if passes > 1:
         notes.append(f"  {row.label}: went through its URL list {passes:.1f} times")
     return notes
+
+
+def _storefront_lines(report: BenchReport) -> list[str]:
+    if report.storefront is None:
+        return ["Storefront pages: not measured (the target is not Shopkeep's store)"]
+    rows, notes = [], []
+    for row in report.storefront:
+        rows.append(
+            [
+                row.pair.label,
+                f"{row.page.ok_per_s:,.0f}",
+                f"{row.page.p50_ms:.2f}",
+                f"{row.page.p99_ms:.2f}",
+                f"{row.json.ok_per_s:,.0f}",
+                f"{row.json.p50_ms:.2f}",
+                f"{row.json.p99_ms:.2f}",
+                _x(ratio(row.page.ok_per_s, row.json.ok_per_s)),
+                f"{row.answers.page_bytes:,} / {row.answers.json_bytes:,}",
+            ]
+        )
+        for side, result in (("page", row.page), ("JSON", row.json)):
+            errors = result.non_2xx + result.socket_errors
+            if errors:
+                notes.append(f"  {row.pair.label} ({side}): {errors} non-2xx or socket errors")
+        if not row.answers.same_products:
+            notes.append(
+                f"  {row.pair.label}: the page shows products {list(row.answers.page_ids)}, "
+                f"the JSON {list(row.answers.json_ids)}"
+            )
+    header = ["page (hot)", "page r/s", "p50 ms", "p99 ms"]
+    header += ["JSON r/s", "p50 ms", "p99 ms", "page/JSON", "bytes page / JSON"]
+    urls = [
+        f"  {row.pair.label}: GET {row.pair.page_path} | GET {row.pair.json_path}"
+        for row in report.storefront
+    ]
+    return [
+        "Storefront grid pages (shopkeep web) vs the store's JSON of the same query "
+        f"({GRID_PAGE_SIZE} products a page)",
+        *_table(header, rows),
+        *urls,
+        *notes,
+    ]
 
 
 def _checkout_lines(report: BenchReport) -> list[str]:
@@ -233,6 +289,25 @@ def to_json(report: BenchReport) -> dict[str, Any]:
             "ratio_to_floor": ratio(report.checkout.result.ok_per_s, floor),
             "checks": [asdict(check) for check in checkout_checks(report.checkout, report.floor)],
         }
+    storefront = None
+    if report.storefront is not None:
+        storefront = [
+            {
+                "key": row.pair.key,
+                "label": row.pair.label,
+                "page_path": row.pair.page_path,
+                "json_path": row.pair.json_path,
+                "page": asdict(row.page),
+                "json": asdict(row.json),
+                "page_per_s": row.page.ok_per_s,
+                "json_per_s": row.json.ok_per_s,
+                "ratio_page_to_json": ratio(row.page.ok_per_s, row.json.ok_per_s),
+                "page_bytes": row.answers.page_bytes,
+                "json_bytes": row.answers.json_bytes,
+                "same_products": row.answers.same_products,
+            }
+            for row in report.storefront
+        ]
     return {
         "settings": report.settings,
         "target": report.target_name,
@@ -240,6 +315,7 @@ def to_json(report: BenchReport) -> dict[str, Any]:
         "floor": asdict(report.floor),
         "page_bytes": report.page_bytes,
         "queries": rows,
+        "storefront_pages": storefront,
         "checkout": checkout,
         "raw_sql_loops": [{**asdict(loop), "per_s": loop.per_s} for loop in report.raw_loops],
         "agreement": asdict(report.agreement),

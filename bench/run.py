@@ -5,7 +5,8 @@
 Seeds a catalog in a temporary data directory, then measures one server at a time with wrk on
 loopback: the ceiling (bare ASGI, precomputed bytes), the floor (FastAPI, the same bytes), the
 naive in-memory store, and the target (the Shopkeep store, or with `--target naive` the naive store
-standing in for it). Prints a table of rates, latencies, ratios and targets, and writes the same
+standing in for it); then Shopkeep's storefront grid pages, each next to the store's JSON of the
+same query. Prints a table of rates, latencies, ratios and targets, and writes the same
 figures to <data dir>/bench.json. Exits 0 even when a target is missed; non-zero only on breakage.
 """
 
@@ -31,8 +32,9 @@ from bench.agreement import Answer, collect_answers, compare, page_size_bytes
 from bench.catalog import DB_ENV, connect_readonly
 from bench.checkout import CartLines, RawLoopResult, plan_carts, prepare_carts, raw_checkout_loop
 from bench.fixture_db import create_fixture
-from bench.report import BenchReport, CheckoutRun, QueryRow, render, to_json
+from bench.report import BenchReport, CheckoutRun, PageRow, QueryRow, render, to_json
 from bench.servers import HOST, Server, fast_server_options, free_port, uvicorn_command
+from bench.storefront import ask_pair, page_pairs
 from bench.workload import Workload, cold_workloads, hot_workloads
 from bench.wrk import WrkResult, checkout_script, rotating_script, run_wrk
 
@@ -183,6 +185,20 @@ class Harness:
             env=self.store_env(),
         )
 
+    def storefront_server(self) -> Server:
+        """`shopkeep web` on the target's data directory and database."""
+        assert self.shopkeep is not None
+        port = free_port()
+        command = [str(self.shopkeep), "web", "--host", HOST, "--port", str(port)]
+        return Server(
+            name="storefront",
+            command=[*command, "--workers", "1"],
+            port=port,
+            log_path=self.data_dir / "storefront.log",
+            ready_path="/healthz",
+            env=self.store_env(),
+        )
+
     # --- measurements ---
 
     def wrk(self, server: Server, path: str, duration: float | None = None) -> WrkResult:
@@ -232,6 +248,19 @@ class Harness:
         answers = collect_answers(server.base_url, sample)
         results = {workload.key: self.measure(server, workload) for workload in workloads}
         return results, answers, size
+
+    def measure_storefront(self, store: Server) -> list[PageRow]:
+        """Each grid page right after the JSON of the same query: a pair shares the machine's
+        load of the moment. The idle server of the two waits on its socket."""
+        rows = []
+        with self.storefront_server() as web:
+            self.wrk(web, "/", WARM_UP_S)
+            for pair in page_pairs():
+                answers = ask_pair(web.base_url, store.base_url, pair)
+                json = self.measure(store, Workload(pair.key, pair.json_path, (pair.json_path,)))
+                page = self.measure(web, Workload(pair.key, pair.page_path, (pair.page_path,)))
+                rows.append(PageRow(pair, page, json, answers))
+        return rows
 
     def measure_checkout(self, server: Server, floor: WrkResult) -> CheckoutRun:
         """A short pilot sizes the cart stock (preparing carts costs far more than using them)."""
@@ -285,6 +314,10 @@ class Harness:
             target, target_answers, target_bytes = self.measure_all(
                 target_server, workloads, sample
             )
+            storefront = None
+            if self.options.target == "shopkeep":
+                # Before the checkouts, which change the stock the pages show.
+                storefront = self.measure_storefront(target_server)
             checkout = self.measure_checkout(target_server, floor)
         raw_loops = self.raw_loops()
         rows = [
@@ -305,6 +338,7 @@ class Harness:
                 "target": target_bytes,
             },
             agreement=compare(naive_answers, target_answers),
+            storefront=storefront,
         )
 
     def settings(self, products: int) -> dict[str, object]:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from shopkeep import signature
+from shopkeep.db import Database, PostgresDatabase, SQLiteDatabase
 from tests.conftest import WEBHOOK_SECRET
 
 
@@ -76,3 +81,27 @@ async def new_product(
     assert response.status_code == 201, response.text
     product: dict[str, Any] = response.json()
     return product
+
+
+def _sync_engine(database: Database) -> Engine:
+    if isinstance(database, SQLiteDatabase):
+        return database.engine
+    assert isinstance(database, PostgresDatabase)
+    return database.engine.sync_engine
+
+
+@contextmanager
+def counting_statements(database: Database) -> Iterator[list[str]]:
+    """The SQL statements `database` runs inside the block (transaction control left out)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):  # transaction control is not a query
+            statements.append(statement)
+
+    engine = _sync_engine(database)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)

@@ -2,39 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import httpx
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
-from shopkeep.db import Database, PostgresDatabase, SQLiteDatabase
-from tests.helpers import cart_with
-
-
-def _sync_engine(database: Database) -> Engine:
-    if isinstance(database, SQLiteDatabase):
-        return database.engine
-    assert isinstance(database, PostgresDatabase)
-    return database.engine.sync_engine
-
-
-@contextmanager
-def counting_statements(database: Database) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if not statement.startswith("BEGIN"):  # transaction control is not a query
-            statements.append(statement)
-
-    engine = _sync_engine(database)
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
+from shopkeep.db import Database
+from tests.helpers import cart_with, counting_statements
 
 
 async def test_a_page_of_products_costs_at_most_two_statements(

@@ -12,7 +12,7 @@ import pytest
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.web.app import create_app
-from tests.inprocess import wired_settings
+from tests.inprocess import Apps, wired_settings
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import add
 
@@ -113,6 +113,23 @@ async def test_static_files_are_cached_by_content(shop: httpx.AsyncClient) -> No
     unversioned = await shop.get("/static/shop.js")
     assert unversioned.status_code == 200 and "cache-control" not in unversioned.headers
     assert "private" in (await shop.get("/")).headers["cache-control"]
+
+
+async def test_templates_are_compiled_once_not_for_every_page(
+    apps: Apps, shop: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = apps.web.state.renderer.env
+    compile_source = env.compile
+    compiled: list[str | None] = []
+
+    def counting_compile(source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(name)
+        return compile_source(source, name, *args, **kwargs)
+
+    monkeypatch.setattr(env, "compile", counting_compile)
+    for _ in range(3):
+        assert (await shop.get("/", params={"search": "a"})).status_code == 200
+    assert sorted(compiled) == ["_products.html", "base.html", "grid.html"]
 
 
 async def test_an_unknown_page_is_a_friendly_404_with_the_shop_around_it(

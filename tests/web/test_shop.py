@@ -70,6 +70,26 @@ async def test_category_brand_price_rating_and_stock_filters_combine(
     assert WATCH not in card_ids(in_stock) and len(card_ids(in_stock)) == 9
 
 
+def brand_choices(page: str) -> list[str]:
+    menu = re.search(r'<select id="brand"[\s\S]*?</select>', page)
+    assert menu
+    return re.findall(r'<option value="([^"]+)"', menu.group(0))
+
+
+async def test_the_brand_menu_shows_a_renamed_brand_at_once(
+    shop: httpx.AsyncClient, database: Database
+) -> None:
+    before = brand_choices((await shop.get("/")).text)
+    electronics = brand_choices((await shop.get("/", params={"category": ELECTRONICS})).text)
+    assert "Tactile Labs" in electronics and "Keysmith" not in before
+    await database.write(set_product, KEYBOARD, brand="Keysmith")
+    # Another Tactile Labs product stays in the shop.
+    assert brand_choices((await shop.get("/")).text) == sorted({*before, "Keysmith"})
+    assert brand_choices((await shop.get("/", params={"category": ELECTRONICS})).text) == sorted(
+        {*electronics, "Keysmith"}
+    )
+
+
 async def test_sorting_orders_the_cards(shop: httpx.AsyncClient) -> None:
     cheapest = (await shop.get("/", params={"sort": "price-asc"})).text
     assert prices(cheapest)[:3] == ["8.99", "9.99", "12.99"]

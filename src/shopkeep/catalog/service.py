@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, cast
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from sqlalchemy import (
     BindParameter,
@@ -25,6 +25,8 @@ from shopkeep.catalog.models import CatalogState, Category, Product
 from shopkeep.db import AnySelect, Tx
 from shopkeep.errors import NotFound
 from shopkeep.money import as_json_number
+
+V = TypeVar("V")
 
 SortField = Literal["id", "price", "rating", "name"]
 SortOrder = Literal["asc", "desc"]
@@ -180,12 +182,22 @@ async def get_product(tx: Tx, product_id: int) -> dict[str, Any]:
 
 
 async def list_brands(tx: Tx, category_id: int | None) -> list[str]:
-    statement = (
-        select(Product.brand).where(Product.brand != "", LISTED).distinct().order_by(Product.brand)
-    )
-    if category_id is not None:
-        statement = statement.where(Product.category_id == category_id)
-    return list((await tx.execute(statement)).scalars())
+    """The brand names in use (in a category), sorted.
+
+    Finding them reads every product, and the storefront shows them on every grid page, so
+    each list is kept for the catalog version it was read at. The version is read first: a
+    list kept under a version is never older than the catalog that version stands for.
+    """
+    version = await tx.scalar(_version_statement())
+    cache: CatalogCache[tuple[str, ...]] = tx.memo.setdefault("catalog.brands", CatalogCache())
+    cached = cache.get(category_id)
+    if cached is not None and cached[0] == version:
+        return list(cached[1])
+    params = {} if category_id is None else {"category_id": category_id}
+    brands = tuple((await tx.execute(_brands_statement(category_id is not None), params)).scalars())
+    if version is not None:
+        cache.put(category_id, version, brands)
+    return list(brands)
 
 
 async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str, Any]]:
@@ -200,31 +212,42 @@ async def related_products(tx: Tx, product_id: int, limit: int) -> list[dict[str
     return [product_json(row) for row in rows]
 
 
-class CountCache:
-    """Exact match counts of recent queries, each tagged with the catalog version it was
-    counted at.
+class CatalogCache(Generic[V]):
+    """Recently used values derived from the catalog (at most `size`), each tagged with the
+    catalog version it was read at.
 
-    Counting many matches dominates a catalog query. The catalog version (kept by database
-    triggers) says when a count may be reused: it moves whenever a product is added, removed,
-    changes a filtered column, or its stock reaches or leaves zero (`in_stock`). Counts with
-    `min_stock` are never cached: stock moves with every checkout.
+    The catalog version (kept by database triggers) says when a value may be reused: it moves
+    whenever a product is added, removed, changes a filtered column (brand and category among
+    them), or its stock reaches or leaves zero (`in_stock`).
     """
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 256) -> None:
         self.size = size
-        self._entries: OrderedDict[Hashable, tuple[int, _Count]] = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[int, V]] = OrderedDict()
 
-    def get(self, key: Hashable) -> tuple[int, _Count] | None:
+    def get(self, key: Hashable) -> tuple[int, V] | None:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: Hashable, version: int, count: _Count) -> None:
-        self._entries[key] = (version, count)
+    def put(self, key: Hashable, version: int, value: V) -> None:
+        self._entries[key] = (version, value)
         self._entries.move_to_end(key)
         if len(self._entries) > self.size:
             self._entries.popitem(last=False)
+
+
+class CountCache(CatalogCache["_Count"]):
+    """Exact match counts of recent queries, each tagged with the catalog version it was
+    counted at.
+
+    Counting many matches dominates a catalog query. Counts with `min_stock` are never cached:
+    stock moves with every checkout.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        super().__init__(size)
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,6 +497,16 @@ def _product_statement() -> AnySelect:
         .join(Category, Category.id == Product.category_id)
         .where(Product.id == bindparam("id"), LISTED)
     )
+
+
+@cache
+def _brands_statement(in_category: bool) -> AnySelect:
+    statement = (
+        select(Product.brand).where(Product.brand != "", LISTED).distinct().order_by(Product.brand)
+    )
+    if in_category:
+        statement = statement.where(Product.category_id == bindparam("category_id"))
+    return statement
 
 
 @cache
