@@ -86,18 +86,24 @@ async def delete_product(tx: Tx, seller_id: int, product_id: int) -> None:
     await tx.execute(update(Product).where(Product.id == product_id).values(deleted_at=utcnow()))
 
 
+async def get_own_product(tx: Tx, seller_id: int, product_id: int) -> dict[str, Any]:
+    """One of the seller's products, as `GET /products/{id}` shows it (for a form to edit it);
+    the same refusals as changing it."""
+    await _check_owner(tx, seller_id, product_id, lock=False)
+    return await get_product(tx, product_id)
+
+
 async def _lock_own_product(tx: Tx, seller_id: int, product_id: int) -> None:
     """Raise unless the product is in the catalog and the seller's; on PostgreSQL, hold its row
     until commit, so that a concurrent checkout sees the change whole."""
+    await _check_owner(tx, seller_id, product_id, lock=True)
+
+
+async def _check_owner(tx: Tx, seller_id: int, product_id: int, *, lock: bool) -> None:
     if not 1 <= product_id <= MAX_ID:
         raise ProductNotFound()
-    row = (
-        await tx.execute(
-            select(Product.seller_id, Product.deleted_at)
-            .where(Product.id == product_id)
-            .with_for_update()
-        )
-    ).first()
+    statement = select(Product.seller_id, Product.deleted_at).where(Product.id == product_id)
+    row = (await tx.execute(statement.with_for_update() if lock else statement)).first()
     if row is None or row.deleted_at is not None:
         raise ProductNotFound()
     if row.seller_id is None:

@@ -1,4 +1,4 @@
-"""The web application: the storefront on port 3000."""
+"""The web application: the storefront and the seller portal on port 3000."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.store.app import expire_periodically
-from shopkeep.web import cart, orders, shop
+from shopkeep.web import cart, orders, sell, shop
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,16 @@ ERROR_TITLES = {
     500: ("Something went wrong", "Something went wrong on our side. Please try again."),
     503: ("Busy", "The shop is very busy right now. Please try again in a moment."),
 }
-NOT_FOUND_WORDS = {
+# Domain errors' details in the words of the person reading the page.
+DETAIL_WORDS = {
     "Product not found": "We could not find that product. It may have been removed.",
     "Order not found": "We could not find that order. Check the address and try again.",
+    "This product belongs to another seller": (
+        "This product belongs to another seller: you can change only your own products."
+    ),
+    "This product belongs to the store's own catalog; sellers cannot change it": (
+        "This product belongs to the shop's own catalog: you can change only your own products."
+    ),
 }
 
 
@@ -154,7 +161,7 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders):
+    for module in (shop, cart, orders, sell):
         app.include_router(module.router)
     return app
 
@@ -164,7 +171,7 @@ def _install_error_pages(app: FastAPI, headers: dict[str, str]) -> None:
 
     async def error_page(request: Request, status: int, detail: str | None) -> Response:
         title, default = ERROR_TITLES.get(status, ERROR_TITLES[400])
-        message = NOT_FOUND_WORDS.get(detail or "", detail) or default
+        message = DETAIL_WORDS.get(detail or "", detail) or default
         if "application/json" in request.headers.get("accept", ""):
             return JSON({"detail": message}, status_code=status)
         badge = Badge()

@@ -1,0 +1,152 @@
+"""Reading the seller portal's forms: the same rules as the sellers API (its schemas and the
+account checks), with each problem put in a seller's words next to the field it is about."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from shopkeep.money import display, to_cents
+from shopkeep.sellers import passwords, service
+from shopkeep.sellers.products import NewProduct
+from shopkeep.sellers.schemas import LogInForm, ProductIn
+
+PRODUCT_FIELDS = ("name", "brand", "category_id", "price", "stock", "description")
+BAD_CHARACTER = "This holds a character that cannot be stored (NUL): remove it."
+CHOOSE_CATEGORY = "Choose one of the categories."
+
+
+@dataclass(frozen=True, slots=True)
+class ProductForm:
+    """A product form as posted: the values as typed (to show them again), and either the
+    validated product or what is wrong, by field."""
+
+    values: dict[str, str]
+    product: NewProduct | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def typed_product(form: Mapping[str, str]) -> dict[str, str]:
+    return {name: form.get(name, "") for name in PRODUCT_FIELDS}
+
+
+def product_values(product: Mapping[str, Any]) -> dict[str, str]:
+    """A product as the form shows it for editing (the price with its two decimals)."""
+    cents = to_cents(Decimal(repr(product["price"])))
+    return {
+        "name": product["name"],
+        "brand": product["brand"],
+        "category_id": str(product["category_id"]),
+        "price": f"{cents // 100}.{cents % 100:02d}",
+        "stock": str(product["stock"]),
+        "description": product["description"],
+    }
+
+
+def read_product(form: Mapping[str, str]) -> ProductForm:
+    """Validate a posted product form with the API's own schema (`ProductIn`)."""
+    values = typed_product(form)
+    try:
+        body = ProductIn.model_validate(
+            {
+                name: value if name == "description" else value.strip()
+                for name, value in values.items()
+            }
+        )
+    except ValidationError as error:
+        errors: dict[str, str] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else ""
+            if name in PRODUCT_FIELDS:
+                errors.setdefault(name, _product_message(name, problem))
+        return ProductForm(values, errors=errors or {"name": "Check the fields and try again."})
+    product = NewProduct(
+        name=body.name,
+        category_id=body.category_id,
+        price_cents=to_cents(body.price),
+        stock=body.stock,
+        description=body.description,
+        brand=body.brand,
+    )
+    return ProductForm(values, product=product)
+
+
+def changes_of(product: NewProduct) -> dict[str, Any]:
+    """The edit form's columns: everything the form shows (the image is left as it is)."""
+    return {
+        "name": product.name,
+        "brand": product.brand,
+        "category_id": product.category_id,
+        "price_cents": product.price_cents,
+        "stock": product.stock,
+        "description": product.description,
+    }
+
+
+def _product_message(name: str, problem: Mapping[str, Any]) -> str:
+    kind: str = problem["type"]
+    ctx: Mapping[str, Any] = problem.get("ctx") or {}
+    if kind == "string_pattern_mismatch":
+        return BAD_CHARACTER
+    if kind == "string_too_long":
+        return f"Use at most {ctx['max_length']:,} characters."
+    if name == "name":
+        return "Enter the product's name."
+    if name == "category_id":
+        return CHOOSE_CATEGORY
+    if name == "price":
+        if kind == "greater_than_equal":
+            return f"The price must be at least {display(to_cents(ctx['ge']))}."
+        if kind == "less_than_equal":
+            return f"The price can be at most {display(to_cents(ctx['le']))}."
+        if kind == "value_error":
+            return "Use at most two decimals, like 19.99."
+        return "Enter a price in dollars, like 19.99."
+    if name == "stock":
+        if kind == "greater_than_equal":
+            return f"Stock cannot be below {ctx['ge']}."
+        if kind == "less_than_equal":
+            return f"Stock can be at most {ctx['le']:,} units."
+        if kind == "int_parsing_size":
+            return "That number is far too large for stock."
+        return "Enter a whole number of units, like 0 or 25."
+    return "Check this field."
+
+
+def sign_up_errors(username: str, password: str, password_again: str) -> dict[str, str]:
+    """What is wrong with a sign-up form, by field, by the sellers' own rules."""
+    errors: dict[str, str] = {}
+    if not service.is_username(username):
+        errors["username"] = f"Choose a username of {service.USERNAME_RULE}."
+    try:
+        passwords.check_password(password)
+    except ValueError as error:
+        errors["password"] = f"{error}."
+    else:
+        if password_again != password:
+            errors["password_again"] = "The two passwords differ: type the same one twice."
+    return errors
+
+
+def log_in_errors(username: str, password: str) -> dict[str, str]:
+    """Fields left empty; anything else is for the log-in itself to judge."""
+    errors: dict[str, str] = {}
+    if not username:
+        errors["username"] = "Enter your username."
+    if not password:
+        errors["password"] = "Enter your password."
+    return errors
+
+
+def could_be_credentials(username: str, password: str) -> bool:
+    """Whether the API's log-in form would take these at all; longer ones cannot match a
+    seller, and are not worth a password hash."""
+    try:
+        LogInForm(username=username, password=password)
+    except ValidationError:
+        return False
+    return True
