@@ -89,6 +89,7 @@ async def checkout_and_mark_paid(tx: Tx, cart_id: str, ttl: timedelta) -> Placed
 
 
 async def _place_order(tx: Tx, cart_id: str, ttl: timedelta) -> PlacedOrder:
+    """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
     await lock_open_cart(tx, cart_id)
     # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
     # cart that held the lock before us committed.
