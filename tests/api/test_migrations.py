@@ -173,3 +173,36 @@ async def test_a_catalog_survives_the_sellers_migration_both_ways(fresh_url: str
 
     await asyncio.to_thread(upgrade, fresh_url)
     assert await catalog_view(fresh_url, "novel") == ({1: 1, 2: 1}, [2])
+
+
+async def test_open_carts_start_with_their_total_as_cached_total(fresh_url: str) -> None:
+    await asyncio.to_thread(upgrade, fresh_url, "0002")
+    old = "2026-01-01 00:00:00"
+    open_cart, paid_cart = "a" * 32, "b" * 32
+    await run_sql(
+        fresh_url,
+        "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
+        "INSERT INTO products (id, name, category_id, price_cents, stock) VALUES "
+        "(1, 'Teapot', 1, 1999, 5), (2, 'Cup', 1, 450, 5)",
+        f"INSERT INTO products (id, name, category_id, price_cents, stock, deleted_at) VALUES "
+        f"(3, 'Gone', 1, 999, 5, '{old}')",
+        f"INSERT INTO carts VALUES ('{open_cart}', 'open', '{old}', '{old}'), "
+        f"('{paid_cart}', 'closed', '{old}', '{old}')",
+        f"INSERT INTO cart_items VALUES ('{open_cart}', 1, 3, '{old}'), "
+        f"('{open_cart}', 2, 1, '{old}'), ('{open_cart}', 3, 2, '{old}'), "
+        f"('{paid_cart}', 1, 1, '{old}')",
+    )
+
+    await asyncio.to_thread(upgrade, fresh_url)
+
+    [rows] = await run_sql(fresh_url, "SELECT id, cached_total_cents FROM carts ORDER BY id")
+    assert rows == [(open_cart, 3 * 1999 + 450), (paid_cart, 0)]
+    # Back to 0002: carts have their four columns again, and keep their rows.
+    await asyncio.to_thread(command.downgrade, alembic_config(fresh_url), "0002")
+    [_, [(count,)]] = await run_sql(
+        fresh_url,
+        f"INSERT INTO carts VALUES ('{'c' * 32}', 'open', '{old}', '{old}')",
+        "SELECT count(*) FROM carts",
+    )
+    assert count == 3
+    await asyncio.to_thread(upgrade, fresh_url)

@@ -84,7 +84,10 @@ def test_orders_expire_returns_overdue_stock(tmp_path: Path) -> None:
     shopkeep(tmp_path, "db", "seed")
     with sqlite3.connect(tmp_path / "shopkeep.db") as connection:
         old = "2026-01-01 00:00:00.000000"
-        connection.execute("INSERT INTO carts VALUES (?, 'open', ?, ?)", ("c" * 32, old, old))
+        connection.execute(
+            "INSERT INTO carts (id, status, created_at, updated_at) VALUES (?, 'open', ?, ?)",
+            ("c" * 32, old, old),
+        )
         connection.execute(
             "INSERT INTO orders VALUES (?, ?, 'pending_payment', 8999, 'USD', ?, ?, ?, NULL)",
             ("o" * 32, "c" * 32, old, old, old),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopkeep.db import Base, UTCDateTime
@@ -18,6 +18,9 @@ class Cart(Base):
     status: Mapped[str] = mapped_column(String(16), default=CART_OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The total as of the last change to the lines, or the last time it was asked to be
+    # refreshed: later price changes leave it alone (seed 002's `cached_price`).
+    cached_total_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class CartItem(Base):

@@ -1,18 +1,24 @@
-"""Cart rules: adding checks stock but reserves nothing; carts always show current prices."""
+"""Cart rules: adding checks stock but reserves nothing; carts always show current prices.
+
+A cart also remembers its total as of the last change to its lines (`cached_total_cents`): a
+seller's later price change shows in the cart's lines and total at once, but in the cached total
+only once it is refreshed (seed 002's `cached_price`).
+"""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, select, update
+from sqlalchemy import Update, and_, bindparam, delete, func, insert, select, update
 
 from shopkeep.carts.models import CART_OPEN, Cart, CartItem
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
-from shopkeep.db import MAX_ID, AnySelect, Tx, utcnow
+from shopkeep.db import MAX_ID, AnySelect, Tx, UTCDateTime, utcnow
 from shopkeep.errors import BadRequest, NotFound
 from shopkeep.money import as_json_number
 
@@ -51,6 +57,26 @@ def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
         raise BadRequest(f"Quantity must be at least {lowest}")
     if quantity > MAX_QUANTITY:
         raise BadRequest(f"Quantity must be at most {MAX_QUANTITY}")
+
+
+@dataclass(frozen=True, slots=True)
+class CartLineDetails:
+    """A cart line with its product as the catalog has it now."""
+
+    product_id: int
+    name: str
+    price_cents: int
+    quantity: int
+    stock: int
+    seller_id: int | None
+    available: bool  # False once the product's seller deleted it: outside every total
+
+
+@dataclass(frozen=True, slots=True)
+class CartContents:
+    cart_id: str
+    cached_total_cents: int
+    lines: list[CartLineDetails]
 
 
 async def lock_open_cart(tx: Tx, cart_id: str) -> None:
@@ -115,6 +141,50 @@ async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
     return {"cart_id": cart_id, "items": items, "total": as_json_number(total_cents)}
 
 
+async def cart_contents(tx: Tx, cart_id: str) -> CartContents:
+    """An open cart's lines with their products' current details, and its cached total."""
+    if not is_id(cart_id):
+        raise CartNotFound()
+    cart = (
+        await tx.execute(select(Cart.status, Cart.cached_total_cents).where(Cart.id == cart_id))
+    ).first()
+    if cart is None or cart.status != CART_OPEN:
+        raise CartNotFound()
+    rows = await tx.execute(
+        select(
+            CartItem.product_id,
+            Product.name,
+            Product.price_cents,
+            CartItem.quantity,
+            Product.stock,
+            Product.seller_id,
+            Product.deleted_at,
+        )
+        .join(Product, Product.id == CartItem.product_id)
+        .where(CartItem.cart_id == cart_id)
+        .order_by(CartItem.added_at, CartItem.product_id)
+    )
+    lines = [
+        CartLineDetails(
+            product_id=row.product_id,
+            name=row.name,
+            price_cents=row.price_cents,
+            quantity=row.quantity,
+            stock=row.stock,
+            seller_id=row.seller_id,
+            available=row.deleted_at is None,
+        )
+        for row in rows
+    ]
+    return CartContents(cart_id=cart_id, cached_total_cents=cart.cached_total_cents, lines=lines)
+
+
+async def refresh_cached_total(tx: Tx, cart_id: str) -> None:
+    """Bring an open cart's cached total to its total at today's prices."""
+    await lock_open_cart(tx, cart_id)
+    await tx.execute(_touch_statement(), {"cart_id": cart_id, "now": utcnow()})
+
+
 async def add_item(tx: Tx, cart_id: str, product_id: int, quantity: int) -> dict[str, Any]:
     """Add `quantity` of a product; adding again adds up. Returns the line's new quantity."""
     await lock_open_cart(tx, cart_id)
@@ -138,15 +208,37 @@ async def set_quantity(tx: Tx, cart_id: str, product_id: int, quantity: int) -> 
     stock, in_cart, listed = await _stock_and_line(tx, cart_id, product_id, missing=ItemNotInCart)
     if in_cart is None:
         raise ItemNotInCart()
-    if quantity == 0:
-        await _delete_line(tx, cart_id, product_id)
-    else:
-        if not listed:  # deleted by its seller: the line can only be removed
-            raise ProductNotFound()
-        if quantity > stock:
-            raise NotEnoughStock(stock)
-        await _write_line(tx, cart_id, product_id, quantity, exists=True)
+    await _apply_quantity(tx, cart_id, product_id, quantity, stock, in_cart, listed)
     return await get_cart(tx, cart_id)
+
+
+async def put_item(tx: Tx, cart_id: str, product_id: int, quantity: int) -> None:
+    """Set how many of a product the cart holds, adding the line when there is none; 0 removes
+    it (and is harmless when there is none)."""
+    await lock_open_cart(tx, cart_id)
+    stock, in_cart, listed = await _stock_and_line(tx, cart_id, product_id)
+    check_quantity(quantity, allow_zero=True)
+    await _apply_quantity(tx, cart_id, product_id, quantity, stock, in_cart, listed)
+
+
+async def _apply_quantity(
+    tx: Tx,
+    cart_id: str,
+    product_id: int,
+    quantity: int,
+    stock: int,
+    in_cart: int | None,
+    listed: bool,
+) -> None:
+    if quantity == 0:
+        if in_cart is not None:
+            await _delete_line(tx, cart_id, product_id)
+        return
+    if not listed:  # deleted by its seller: the line can only be removed
+        raise ProductNotFound()
+    if quantity > stock:
+        raise NotEnoughStock(stock)
+    await _write_line(tx, cart_id, product_id, quantity, exists=in_cart is not None)
 
 
 async def remove_item(tx: Tx, cart_id: str, product_id: int) -> dict[str, Any]:
@@ -204,11 +296,32 @@ async def _write_line(
                 cart_id=cart_id, product_id=product_id, quantity=quantity, added_at=now
             )
         )
-    await tx.execute(update(Cart).where(Cart.id == cart_id).values(updated_at=now))
+    await tx.execute(_touch_statement(), {"cart_id": cart_id, "now": now})
 
 
 async def _delete_line(tx: Tx, cart_id: str, product_id: int) -> bool:
     result = await tx.execute(
         delete(CartItem).where(CartItem.cart_id == cart_id, CartItem.product_id == product_id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    deleted = bool(getattr(result, "rowcount", 0))
+    if deleted:
+        await tx.execute(_touch_statement(), {"cart_id": cart_id, "now": utcnow()})
+    return deleted
+
+
+@cache
+def _touch_statement() -> Update:
+    """After a change to a cart's lines: its time of change, and its cached total at today's
+    prices (products deleted by their sellers count for nothing, as in `get_cart`)."""
+    total = (
+        select(func.coalesce(func.sum(Product.price_cents * CartItem.quantity), 0))
+        .select_from(CartItem)
+        .join(Product, Product.id == CartItem.product_id)
+        .where(CartItem.cart_id == bindparam("cart_id"), Product.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    return (
+        update(Cart)
+        .where(Cart.id == bindparam("cart_id"))
+        .values(updated_at=bindparam("now", type_=UTCDateTime()), cached_total_cents=total)
+    )

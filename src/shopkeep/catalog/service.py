@@ -168,6 +168,12 @@ async def get_category(tx: Tx, category_id: int) -> dict[str, Any]:
     return category_json(row)
 
 
+async def first_category_id(tx: Tx) -> int | None:
+    """The category with the lowest id: where products made without a category go."""
+    category_id: int | None = await tx.scalar(select(func.min(Category.id)))
+    return category_id
+
+
 async def get_product(tx: Tx, product_id: int) -> dict[str, Any]:
     row = (await tx.execute(_product_statement(), {"id": product_id})).first()
     if row is None:

@@ -6,6 +6,7 @@ orders that are `pending_payment` or `paid`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
@@ -59,11 +60,36 @@ class StockChanged(ShopError):
     status_code = 409
 
 
+@dataclass(frozen=True, slots=True)
+class PlacedOrder:
+    order_id: str
+    total_cents: int
+
+
 async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
     """Reserve every line's stock and create a `pending_payment` order, all or nothing.
 
     A pending order the cart already had is replaced: its stock goes back first.
     """
+    order = await _place_order(tx, cart_id, ttl)
+    return {
+        "order_id": order.order_id,
+        "total": as_json_number(order.total_cents),
+        "message": CHECKOUT_MESSAGE,
+    }
+
+
+async def checkout_and_mark_paid(tx: Tx, cart_id: str, ttl: timedelta) -> PlacedOrder:
+    """Checkout for clients that have no payment step (seed 002's API): the stock is reserved
+    as `checkout` does, and the order is paid at once, in the same transaction, which closes
+    the cart. It has no payment id."""
+    order = await _place_order(tx, cart_id, ttl)
+    await mark_paid(tx, order.order_id, None)
+    return order
+
+
+async def _place_order(tx: Tx, cart_id: str, ttl: timedelta) -> PlacedOrder:
+    """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
     await lock_open_cart(tx, cart_id)
     # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
     # cart that held the lock before us committed.
@@ -117,7 +143,7 @@ async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
             for line in lines
         ],
     )
-    return {"order_id": order_id, "total": as_json_number(total_cents), "message": CHECKOUT_MESSAGE}
+    return PlacedOrder(order_id=order_id, total_cents=total_cents)
 
 
 async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
@@ -187,8 +213,9 @@ async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int] | None:
     return None if row is None else (row.status, row.total_cents)
 
 
-async def mark_paid(tx: Tx, order_id: str, payment_id: str) -> None:
-    """Settle a pending order: the reserved stock stays sold and the cart is closed."""
+async def mark_paid(tx: Tx, order_id: str, payment_id: str | None) -> None:
+    """Settle a pending order: the reserved stock stays sold and the cart is closed. Orders
+    paid without a payment provider have no `payment_id`."""
     now = utcnow()
     cart_id = await tx.scalar(
         update(Order)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,16 +128,53 @@ async def get_seller(
     row = (await tx.execute(select(*_SELLER_COLUMNS).where(Seller.id == seller_id))).first()
     if row is None:
         raise SellerNotFound()
-    own = (Product.seller_id == seller_id, LISTED)
-    count = await tx.scalar(select(func.count()).select_from(Product).where(*own))
-    products = await tx.execute(
-        select(*PRODUCT_COLUMNS).where(*own).order_by(Product.id).limit(products_shown)
+    [seller] = await _with_products(tx, [row], products_shown)
+    return seller
+
+
+async def list_sellers_with_products(
+    tx: Tx, page: int = 1, page_size: int = 50, *, products_shown: int = SELLER_PRODUCTS_SHOWN
+) -> list[dict[str, Any]]:
+    """A page of sellers in the order they signed up, each as `get_seller` shows it."""
+    rows = (
+        await tx.execute(
+            select(*_SELLER_COLUMNS)
+            .order_by(Seller.id)
+            .limit(page_size)
+            .offset((page - 1) * page_size)
+        )
+    ).all()
+    return await _with_products(tx, rows, products_shown)
+
+
+async def _with_products(
+    tx: Tx, sellers: Sequence[Any], products_shown: int
+) -> list[dict[str, Any]]:
+    if not sellers:
+        return []
+    ids = [seller.id for seller in sellers]
+    counted = await tx.execute(
+        select(Product.seller_id, func.count().label("product_count"))
+        .where(Product.seller_id.in_(ids), LISTED)
+        .group_by(Product.seller_id)
     )
-    return {
-        **seller_json(row),
-        "product_count": int(count),
-        "products": [product_json(product) for product in products],
-    }
+    counts = {row.seller_id: int(row.product_count) for row in counted}
+    shown = []
+    for seller in sellers:
+        products = await tx.execute(
+            select(*PRODUCT_COLUMNS)
+            .where(Product.seller_id == seller.id, LISTED)
+            .order_by(Product.id)
+            .limit(products_shown)
+        )
+        shown.append(
+            {
+                **seller_json(seller),
+                "product_count": counts.get(seller.id, 0),
+                "products": [product_json(product) for product in products],
+            }
+        )
+    return shown
 
 
 async def signed_in_seller(tx: Tx, seller_id: int) -> SignedInSeller | None:

@@ -24,6 +24,7 @@ from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.sellers.api import router as sellers_router
 from shopkeep.sellers.service import forget_old_login_attempts
+from shopkeep.store.compat.api import router as compat_router
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ def create_app(
     app = FastAPI(
         title="Shopkeep store API",
         version=__version__,
-        description="Catalog, carts, checkout with stock reservation, orders and payments.",
+        description="Catalog, carts, checkout with stock reservation, orders and payments; "
+        "seed 002's API under `/api`.",
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -85,7 +87,14 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for router in (catalog_router, sellers_router, carts_router, orders_router, payments_router):
+    for router in (
+        catalog_router,
+        sellers_router,
+        carts_router,
+        orders_router,
+        payments_router,
+        compat_router,
+    ):
         app.include_router(router)
     return app
 
