@@ -104,38 +104,22 @@ async def create_cart(tx: Tx) -> str:
 
 
 async def get_cart(tx: Tx, cart_id: str) -> dict[str, Any]:
-    if not is_id(cart_id):
-        raise CartNotFound()
-    status = await tx.scalar(select(Cart.status).where(Cart.id == cart_id))
-    if status != CART_OPEN:
-        raise CartNotFound()
-    rows = await tx.execute(
-        select(
-            CartItem.product_id,
-            Product.name,
-            Product.price_cents,
-            CartItem.quantity,
-            Product.deleted_at,
-        )
-        .join(Product, Product.id == CartItem.product_id)
-        .where(CartItem.cart_id == cart_id)
-        .order_by(CartItem.added_at, CartItem.product_id)
-    )
+    """An open cart as the API shows it: current prices, line totals and the total."""
+    contents = await cart_contents(tx, cart_id)
     items = []
     total_cents = 0
-    for row in rows:
+    for line in contents.lines:
         # A product its seller deleted stays on the line, unavailable and outside the total.
-        available = row.deleted_at is None
-        line_cents = row.price_cents * row.quantity if available else 0
+        line_cents = line.price_cents * line.quantity if line.available else 0
         total_cents += line_cents
         items.append(
             {
-                "product_id": row.product_id,
-                "name": row.name,
-                "price": as_json_number(row.price_cents),
-                "quantity": row.quantity,
+                "product_id": line.product_id,
+                "name": line.name,
+                "price": as_json_number(line.price_cents),
+                "quantity": line.quantity,
                 "line_total": as_json_number(line_cents),
-                "available": available,
+                "available": line.available,
             }
         )
     return {"cart_id": cart_id, "items": items, "total": as_json_number(total_cents)}

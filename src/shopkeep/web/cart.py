@@ -17,7 +17,6 @@ from shopkeep.catalog import service as catalog
 from shopkeep.db import Tx
 from shopkeep.errors import BadRequest
 from shopkeep.http import JSON
-from shopkeep.web import format
 from shopkeep.web.deps import CheckedForm, DatabaseDep, RendererDep
 from shopkeep.web.forms import FormError, parse_id, parse_quantity, safe_next
 from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect, remember_cart
@@ -75,24 +74,20 @@ async def cart_view(tx: Tx, cart_id: str | None) -> CartView:
     badge = await cart_badge(tx, cart_id)
     if cart_id is None or badge.cart_gone:
         return CartView(badge=badge)
-    lines = []
-    for item in (await carts.get_cart(tx, cart_id))["items"]:
-        try:
-            product = await catalog.get_product(tx, item["product_id"])
-            stock = product["stock"]
-        except catalog.ProductNotFound:
-            stock = 0
-        lines.append(
-            Line(
-                product_id=item["product_id"],
-                name=item["name"],
-                price_cents=format.cents_of(item["price"]),
-                quantity=item["quantity"],
-                stock=stock,
-                image_url=f"/images/products/{item['product_id']}.svg",
-                available=item["available"],
-            )
+    contents = await carts.cart_contents(tx, cart_id)
+    lines = [
+        Line(
+            product_id=line.product_id,
+            name=line.name,
+            price_cents=line.price_cents,
+            quantity=line.quantity,
+            # A deleted product cannot be bought, whatever stock it had.
+            stock=line.stock if line.available else 0,
+            image_url=f"/images/products/{line.product_id}.svg",
+            available=line.available,
         )
+        for line in contents.lines
+    ]
     return CartView(lines=lines, badge=badge)
 
 
