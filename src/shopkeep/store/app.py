@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 
 from fastapi import FastAPI
 
-from shopkeep import __version__
+from shopkeep import __version__, upkeep
 from shopkeep.carts.api import router as carts_router
 from shopkeep.catalog.api import router as catalog_router
 from shopkeep.config import Settings
-from shopkeep.db import Database, create_database
+from shopkeep.db import Database
 from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.orders.api import router as orders_router
-from shopkeep.orders.service import expire_orders
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.sellers.api import router as sellers_router
-from shopkeep.sellers.service import forget_old_login_attempts
 from shopkeep.store.compat.api import router as compat_router
-
-log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -39,35 +31,21 @@ def create_app(
     bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
     closed at shutdown."""
     settings = settings or Settings()
-    payments_client = payments or PaymentsClient(
-        settings.payments_url, timeout=settings.callback_timeout_seconds
-    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Refuse to start with a placeholder secret, rather than at the first payment or log-in.
         settings.resolved_webhook_secret  # noqa: B018
         settings.resolved_secret_key  # noqa: B018
-        owned = database is None
-        if owned:
-            app.state.database = create_database(
-                settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
-            )
-        expiry = asyncio.create_task(expire_periodically(app.state.database, settings))
-        # Everything loaded so far lives as long as the process: keep the garbage collector
-        # from scanning it again and again (its full passes show up as latency spikes).
-        gc.collect()
-        gc.freeze()
-        try:
+        async with upkeep.running(
+            app, settings, owns_database=database is None, owns_payments=payments is None
+        ):
+            # Everything loaded so far lives as long as the process: keep the garbage
+            # collector from scanning it again and again (its full passes show up as latency
+            # spikes).
+            gc.collect()
+            gc.freeze()
             yield
-        finally:
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
-            if payments is None:
-                await payments_client.aclose()
-            if owned:
-                await app.state.database.close()
 
     app = FastAPI(
         title="Shopkeep store API",
@@ -77,7 +55,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.payments = payments_client
+    app.state.payments = upkeep.payments_client(settings, payments)
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
@@ -97,21 +75,3 @@ def create_app(
     ):
         app.include_router(router)
     return app
-
-
-async def expire_periodically(database: Database, settings: Settings) -> None:
-    """Expire unpaid orders and forget finished log-in windows while the store runs (every
-    process may do it: both are idempotent)."""
-    login_window = timedelta(seconds=settings.login_window_seconds)
-    while True:
-        await asyncio.sleep(settings.expire_interval_seconds)
-        try:
-            expired = await database.write(expire_orders)
-            if expired:
-                log.info("expired %d unpaid orders", expired)
-        except Exception:
-            log.exception("expiring unpaid orders failed; will try again")
-        try:
-            await database.write(forget_old_login_attempts, window=login_window)
-        except Exception:
-            log.exception("forgetting old log-in attempts failed; will try again")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -15,13 +14,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopkeep import __version__
+from shopkeep import __version__, upkeep
 from shopkeep.config import Settings
-from shopkeep.db import Database, create_database
+from shopkeep.db import Database
 from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
-from shopkeep.store.app import expire_periodically
 from shopkeep.web import cart, orders, sell, shop
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
 
@@ -112,31 +110,16 @@ def create_app(
     bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
     closed at shutdown."""
     settings = settings or Settings()
-    payments_client = payments or PaymentsClient(
-        settings.payments_url, timeout=settings.callback_timeout_seconds
-    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Refuse to start with a placeholder secret, rather than at the first form.
         settings.resolved_session_secret  # noqa: B018
-        owned = database is None
-        if owned:
-            app.state.database = create_database(
-                settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
-            )
-        # Expiry is idempotent: the storefront runs it too, so it works on its own.
-        expiry = asyncio.create_task(expire_periodically(app.state.database, settings))
-        try:
+        # The upkeep is idempotent: the storefront runs it too, so it works on its own.
+        async with upkeep.running(
+            app, settings, owns_database=database is None, owns_payments=payments is None
+        ):
             yield
-        finally:
-            expiry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await expiry
-            if payments is None:
-                await payments_client.aclose()
-            if owned:
-                await app.state.database.close()
 
     app = FastAPI(
         title="Shopkeep storefront",
@@ -147,7 +130,7 @@ def create_app(
         openapi_url=None,
     )
     app.state.settings = settings
-    app.state.payments = payments_client
+    app.state.payments = upkeep.payments_client(settings, payments)
     app.state.renderer = Renderer(settings)
     if database is not None:
         app.state.database = database
