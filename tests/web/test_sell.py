@@ -300,8 +300,8 @@ async def test_a_new_product_is_in_the_shop_at_once_and_edits_and_deletion_too(
     assert "Added Walnut Desk Lamp to the shop." in text_of(mine)
     [lamp] = my_product_ids(mine)
     assert row_text(mine, lamp) == (
-        "Walnut Desk Lamp Grainlight Home & Kitchen $49.50 7 In stock Edit Walnut Desk Lamp "
-        "Delete Walnut Desk Lamp"
+        "Walnut Desk Lamp Grainlight Home & Kitchen $49.50 7 In stock New stock of Walnut Desk "
+        "Lamp Set the stock of Walnut Desk Lamp Edit Walnut Desk Lamp Delete Walnut Desk Lamp"
     )
 
     page = await shop_text(shop, f"/products/{lamp}")
@@ -495,6 +495,7 @@ async def test_every_seller_form_refuses_a_missing_or_wrong_token_and_changes_no
         "/sell/products/new": {**LAMP, "name": "Forged Lamp"},
         f"/sell/products/{lamp}/edit": {**LAMP, "price": "0.01"},
         f"/sell/products/{lamp}/delete": {},
+        f"/sell/products/{lamp}/stock": {"stock": "0"},
     }
     for action, fields in forms.items():
         for token in ({}, {"csrf_token": ""}, {"csrf_token": "0" * 64}):
@@ -528,3 +529,60 @@ async def test_seller_pages_are_private_and_carry_the_security_headers(
         assert not re.search(r"<[^>]*\son[a-z]+=", response.text)
     header = (await shop.get("/")).text
     assert '<a class="sell-link" href="/sell">Sell</a>' in header
+
+
+async def test_the_product_list_sets_stock_in_one_step_and_the_shop_shows_it(
+    shop: httpx.AsyncClient,
+) -> None:
+    await sign_up(shop)
+    lamp = await create_product(shop)
+    page = await shop.get("/sell")
+    assert f'<label for="stock-{lamp}" class="visually-hidden">New stock of Walnut Desk Lamp' in (
+        page.text
+    )
+    response = await post_form(
+        shop, f"/sell/products/{lamp}/stock", {"stock": "1250"}, page="/sell"
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/sell"
+    assert "Walnut Desk Lamp now has 1,250 in stock." in await shop_text(shop, "/sell")
+    product = await shop_text(shop, f"/products/{lamp}")
+    assert "1,250" in product or "1250" in product
+    await post_form(shop, f"/sell/products/{lamp}/stock", {"stock": "0"}, page="/sell")
+    assert "Out of stock" in await shop_text(shop, f"/products/{lamp}")
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("-1", "Stock cannot be below 0."),
+        ("2.5", "Enter a whole number of units"),
+        ("", "Enter a whole number of units"),
+        ("lots", "Enter a whole number of units"),
+        ("9" * 40, "Stock can be at most 1,000,000,000 units."),
+    ],
+)
+async def test_a_bad_stock_in_the_quick_control_is_explained_and_changes_nothing(
+    shop: httpx.AsyncClient, typed: str, message: str
+) -> None:
+    await sign_up(shop)
+    lamp = await create_product(shop)
+    response = await post_form(shop, f"/sell/products/{lamp}/stock", {"stock": typed}, page="/sell")
+    assert response.status_code == 303
+    page = await shop_text(shop, "/sell")
+    assert "Stock not changed:" in page and message in page
+    assert re.search(r'name="stock"[^>]*value="7"', (await shop.get("/sell")).text)
+
+
+async def test_the_quick_stock_control_refuses_another_sellers_product(
+    shop: httpx.AsyncClient, rival: httpx.AsyncClient
+) -> None:
+    await sign_up(shop)
+    lamp = await create_product(shop)
+    await sign_up(rival, "bob")
+    for product_id, typed in ((lamp, "0"), (lamp, "-1"), (KEYBOARD, "0")):
+        response = await post_form(
+            rival, f"/sell/products/{product_id}/stock", {"stock": typed}, page="/sell"
+        )
+        assert response.status_code == 403
+    assert "In stock" in await shop_text(shop, f"/products/{lamp}")
+    assert "In stock" in await shop_text(shop, f"/products/{KEYBOARD}")

@@ -35,6 +35,7 @@ from shopkeep.web.seller_forms import (
     log_in_errors,
     product_values,
     read_product,
+    read_stock,
     sign_up_errors,
 )
 from shopkeep.web.shop import Card, card
@@ -460,6 +461,27 @@ async def update_product(
     return _product_form(
         request, renderer, seller, view, values=posted.values, errors=errors, status=400
     )
+
+
+@router.post("/sell/products/{product_id}/stock")
+async def set_stock(
+    request: Request,
+    database: DatabaseDep,
+    form: CheckedForm,
+    seller: SessionSeller,
+    product_id: str,
+) -> Response:
+    """The product list's quick stock control."""
+    if seller is None:
+        return _to_log_in(request)
+    parsed = _product_id(product_id)
+    units, problem = read_stock(form)
+    if units is None:
+        # Refuses another seller's product before saying anything about it.
+        await database.read(form_view, seller.id, parsed, None)
+        return redirect(request, HOME, flash=f"Stock not changed: {problem}")
+    saved = await database.write(products.update_product, seller.id, parsed, {"stock": units})
+    return redirect(request, HOME, flash=f"{saved['name']} now has {units:,} in stock.")
 
 
 @router.get("/sell/products/{product_id}/delete", response_class=HTMLResponse)

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from shopkeep.money import display, to_cents
 from shopkeep.sellers import passwords, service
 from shopkeep.sellers.products import NewProduct
-from shopkeep.sellers.schemas import LogInForm, ProductIn
+from shopkeep.sellers.schemas import LogInForm, ProductChanges, ProductIn
 
 PRODUCT_FIELDS = ("name", "brand", "category_id", "price", "stock", "description")
 BAD_CHARACTER = "This holds a character that cannot be stored (NUL): remove it."
@@ -73,6 +73,16 @@ def read_product(form: Mapping[str, str]) -> ProductForm:
         brand=body.brand,
     )
     return ProductForm(values, product=product)
+
+
+def read_stock(form: Mapping[str, str]) -> tuple[int | None, str]:
+    """The stock typed in the product list's quick control: `(units, "")`, or `(None, what
+    is wrong)` by the API's own rule for stock."""
+    try:
+        units = ProductChanges.model_validate({"stock": form.get("stock", "").strip()}).stock
+    except ValidationError as error:
+        return None, _product_message("stock", error.errors()[0])
+    return units, ""
 
 
 def changes_of(product: NewProduct) -> dict[str, Any]:
