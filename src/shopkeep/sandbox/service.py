@@ -11,7 +11,7 @@ import orjson
 from sqlalchemy import insert, select, update
 
 from shopkeep.db import Tx, utcnow
-from shopkeep.errors import BadRequest, NotFound
+from shopkeep.errors import NotFound
 from shopkeep.money import as_json_number
 from shopkeep.sandbox import cards
 from shopkeep.sandbox.models import (
@@ -213,8 +213,3 @@ async def delivery_record(tx: Tx, payment_id: str) -> dict[str, Any] | None:
             for a in attempts
         ],
     }
-
-
-def check_amount(cents: int) -> None:
-    if cents <= 0:
-        raise BadRequest("amount must be greater than 0")

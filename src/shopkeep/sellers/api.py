@@ -10,7 +10,6 @@ from fastapi import APIRouter, Form, Query, Response
 from shopkeep.catalog.schemas import MAX_PAGE, ProductDetail
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
-from shopkeep.money import to_cents
 from shopkeep.sellers import accounts, products, service, tokens
 from shopkeep.sellers.deps import CurrentSeller
 from shopkeep.sellers.schemas import (
@@ -89,15 +88,7 @@ async def get_seller(database: DatabaseDep, seller_id: IdInPath) -> Response:
 )
 async def create_product(database: DatabaseDep, seller: CurrentSeller, body: ProductIn) -> Response:
     """Add a product to the catalog, owned by the seller of the access token."""
-    product = products.NewProduct(
-        name=body.name,
-        category_id=body.category_id,
-        price_cents=to_cents(body.price),
-        stock=body.stock,
-        description=body.description,
-        brand=body.brand,
-        image_url=body.image_url,
-    )
+    product = body.new_product()
     return JSON(await database.write(products.create_product, seller.id, product), status_code=201)
 
 

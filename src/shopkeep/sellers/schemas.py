@@ -19,7 +19,7 @@ from shopkeep.db import MAX_ID
 from shopkeep.money import MAX_AMOUNT, to_cents
 from shopkeep.sellers import passwords
 from shopkeep.sellers.models import USERNAME_MAX_LENGTH
-from shopkeep.sellers.products import MAX_STOCK
+from shopkeep.sellers.products import MAX_STOCK, NewProduct
 from shopkeep.sellers.service import USERNAME_MIN_LENGTH, USERNAME_PATTERN
 
 Username = Annotated[
@@ -125,6 +125,18 @@ class ProductIn(_ProductBody):
     description: Description = ""
     brand: Brand = ""
     image_url: ImageUrl | None = None
+
+    def new_product(self) -> NewProduct:
+        """The product to create, its price in cents."""
+        return NewProduct(
+            name=self.name,
+            category_id=self.category_id,
+            price_cents=to_cents(self.price),
+            stock=self.stock,
+            description=self.description,
+            brand=self.brand,
+            image_url=self.image_url,
+        )
 
 
 class ProductChanges(_ProductBody):

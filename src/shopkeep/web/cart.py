@@ -209,7 +209,7 @@ async def change_quantity(
     parsed = parse_id(product_id)
     cart_id = cart_id_of(request)
     if parsed is None or cart_id is None:
-        return redirect(request, "/cart", flash="That item is no longer in your cart.")
+        return _line_gone(request)
     typed = form.get("quantity", "")
     try:
         quantity = parse_quantity(typed, allow_zero=True)
@@ -225,11 +225,9 @@ async def change_quantity(
             status=400,
         )
     except carts.CartNotFound:
-        response = redirect(request, "/cart", flash="That item is no longer in your cart.")
-        forget_cart(response, request)
-        return response
+        return _line_gone(request, cart_gone=True)
     except carts.ItemNotInCart:
-        return redirect(request, "/cart", flash="That item is no longer in your cart.")
+        return _line_gone(request)
     if quantity == 0:
         return redirect(request, "/cart", flash=f"Removed {name} from your cart.")
     return redirect(request, "/cart", flash=f"{name}: quantity changed to {quantity}.")
@@ -242,13 +240,19 @@ async def remove_item(
     parsed = parse_id(product_id)
     cart_id = cart_id_of(request)
     if parsed is None or cart_id is None:
-        return redirect(request, "/cart", flash="That item is no longer in your cart.")
+        return _line_gone(request)
     try:
         name = await database.write(remove_line, cart_id, parsed)
     except carts.CartNotFound:
-        response = redirect(request, "/cart", flash="That item is no longer in your cart.")
-        forget_cart(response, request)
-        return response
+        return _line_gone(request, cart_gone=True)
     except carts.ItemNotInCart:
-        return redirect(request, "/cart", flash="That item is no longer in your cart.")
+        return _line_gone(request)
     return redirect(request, "/cart", flash=f"Removed {name} from your cart.")
+
+
+def _line_gone(request: Request, *, cart_gone: bool = False) -> Response:
+    """Back to the cart, saying the line is gone (and forgetting a cart that is gone too)."""
+    response = redirect(request, "/cart", flash="That item is no longer in your cart.")
+    if cart_gone:
+        forget_cart(response, request)
+    return response

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,6 +13,7 @@ from shopkeep.money import display, to_cents
 from shopkeep.sellers import passwords, service
 from shopkeep.sellers.products import NewProduct
 from shopkeep.sellers.schemas import LogInForm, ProductChanges, ProductIn
+from shopkeep.web import format
 
 PRODUCT_FIELDS = ("name", "brand", "category_id", "price", "stock", "description")
 BAD_CHARACTER = "This holds a character that cannot be stored (NUL): remove it."
@@ -36,7 +36,7 @@ def typed_product(form: Mapping[str, str]) -> dict[str, str]:
 
 def product_values(product: Mapping[str, Any]) -> dict[str, str]:
     """A product as the form shows it for editing (the price with its two decimals)."""
-    cents = to_cents(Decimal(repr(product["price"])))
+    cents = format.cents_of(product["price"])
     return {
         "name": product["name"],
         "brand": product["brand"],
@@ -64,15 +64,7 @@ def read_product(form: Mapping[str, str]) -> ProductForm:
             if name in PRODUCT_FIELDS:
                 errors.setdefault(name, _product_message(name, problem))
         return ProductForm(values, errors=errors or {"name": "Check the fields and try again."})
-    product = NewProduct(
-        name=body.name,
-        category_id=body.category_id,
-        price_cents=to_cents(body.price),
-        stock=body.stock,
-        description=body.description,
-        brand=body.brand,
-    )
-    return ProductForm(values, product=product)
+    return ProductForm(values, product=body.new_product())
 
 
 def read_stock(form: Mapping[str, str]) -> tuple[int | None, str]:
