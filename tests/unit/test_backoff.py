@@ -6,8 +6,8 @@ import random
 
 import pytest
 
+from shopkeep.backoff import retry_delay
 from shopkeep.config import Settings
-from shopkeep.sandbox.backoff import retry_delay
 
 
 def test_the_nominal_delay_doubles_up_to_the_cap_and_the_wait_lies_in_its_upper_half() -> None:

@@ -21,9 +21,9 @@ import orjson
 from sqlalchemy import ColumnElement, and_, insert, or_, select, update
 
 from shopkeep import signature
+from shopkeep.backoff import retry_delay
 from shopkeep.config import Settings
 from shopkeep.db import Database, Tx, utcnow
-from shopkeep.sandbox.backoff import retry_delay
 from shopkeep.sandbox.models import ABANDONED, DELIVERED, PENDING, Callback, DeliveryAttempt
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""When to try a callback again: exponential backoff with jitter, up to a cap."""
+"""When to try background work again: exponential backoff with jitter, up to a cap."""
 
 from __future__ import annotations
 
