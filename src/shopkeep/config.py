@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     callback_max_retry_seconds: float = Field(default=300.0, gt=0)
     callback_retry_hours: float = Field(default=24.0, gt=0)
 
+    # Email (SPEC §12): SMTP when configured, else .eml files in `<data dir>/mail/`.
+    smtp_url: str | None = None
+    mail_from: str = Field(default="Shopkeep <shop@localhost>", min_length=3, max_length=300)
+    shop_email: str | None = None
+    # The storefront's address, for the links in emails.
+    public_url: str = "http://127.0.0.1:3000"
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    mail_lease_seconds: float = Field(default=120.0, gt=0)
+    mail_first_retry_seconds: float = Field(default=5.0, gt=0)
+    mail_max_retry_seconds: float = Field(default=900.0, gt=0)
+    mail_retry_hours: float = Field(default=72.0, gt=0)
+    mail_poll_seconds: float = Field(default=1.0, gt=0)
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

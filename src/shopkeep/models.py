@@ -3,7 +3,8 @@
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
-from shopkeep.orders.models import Order, OrderLine
+from shopkeep.mail.models import OutboxMail
+from shopkeep.orders.models import Order, OrderCustomer, OrderLine
 from shopkeep.payments.models import PaymentEvent
 from shopkeep.sellers.models import LoginAttempts, Seller
 
@@ -14,7 +15,9 @@ __all__ = [
     "Category",
     "LoginAttempts",
     "Order",
+    "OrderCustomer",
     "OrderLine",
+    "OutboxMail",
     "PaymentEvent",
     "Product",
     "Seller",

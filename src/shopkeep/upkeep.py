@@ -1,5 +1,5 @@
 """What the store and the storefront hold while they run: the database, the payment client,
-and the periodic upkeep every process may do (both jobs are idempotent)."""
+the periodic upkeep every process may do (both jobs are idempotent) and the mail sender."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
+from shopkeep.mail.sender import MailSender
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.sellers.service import forget_old_login_attempts
@@ -35,13 +36,19 @@ async def running(
         app.state.database = create_database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
-    upkeep = asyncio.create_task(keep_up(app.state.database, settings))
+    app.state.mail = MailSender(app.state.database, settings)
+    background = [
+        asyncio.create_task(keep_up(app.state.database, settings)),
+        asyncio.create_task(app.state.mail.worker.run()),
+    ]
     try:
         yield
     finally:
-        upkeep.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await upkeep
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if owns_payments:
             await app.state.payments.aclose()
         if owns_database:

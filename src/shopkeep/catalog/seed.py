@@ -12,7 +12,8 @@ from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Tx
-from shopkeep.orders.models import Order, OrderLine
+from shopkeep.mail.models import OutboxMail
+from shopkeep.orders.models import Order, OrderCustomer, OrderLine
 from shopkeep.payments.models import PaymentEvent
 from shopkeep.sellers.models import LoginAttempts, Seller
 
@@ -27,6 +28,8 @@ async def reset_store(tx: Tx) -> None:
     """Remove every product, cart, order, payment record and seller: a clean shop."""
     for model in (
         PaymentEvent,
+        OutboxMail,
+        OrderCustomer,
         OrderLine,
         Order,
         CartItem,

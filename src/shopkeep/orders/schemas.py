@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
+
+from shopkeep.orders.details import ShippingAddress
 
 
 class CheckoutOut(BaseModel):
@@ -28,3 +30,7 @@ class OrderOut(BaseModel):
     updated_at: str
     expires_at: str
     payment_id: str | None
+    email: str | None = Field(description="null for an order placed without details.")
+    name: str | None
+    shipping_address: ShippingAddress | None
+    note: str | None

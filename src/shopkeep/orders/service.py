@@ -18,7 +18,9 @@ from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
 from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
+from shopkeep.mail import service as mail
 from shopkeep.money import as_json_number
+from shopkeep.orders.details import CustomerDetails
 from shopkeep.orders.models import (
     CANCELLED,
     EXPIRED,
@@ -26,6 +28,7 @@ from shopkeep.orders.models import (
     PAYMENT_FAILED,
     PENDING_PAYMENT,
     Order,
+    OrderCustomer,
     OrderLine,
 )
 
@@ -66,12 +69,15 @@ class PlacedOrder:
     total_cents: int
 
 
-async def checkout(tx: Tx, cart_id: str, ttl: timedelta) -> dict[str, Any]:
-    """Reserve every line's stock and create a `pending_payment` order, all or nothing.
+async def checkout(
+    tx: Tx, cart_id: str, ttl: timedelta, details: CustomerDetails | None = None
+) -> dict[str, Any]:
+    """Reserve every line's stock and create a `pending_payment` order, all or nothing, with
+    the customer's details (already validated) as its snapshot.
 
     A pending order the cart already had is replaced: its stock goes back first.
     """
-    order = await _place_order(tx, cart_id, ttl)
+    order = await _place_order(tx, cart_id, ttl, details)
     return {
         "order_id": order.order_id,
         "total": as_json_number(order.total_cents),
@@ -88,7 +94,9 @@ async def checkout_and_mark_paid(tx: Tx, cart_id: str, ttl: timedelta) -> Placed
     return order
 
 
-async def _place_order(tx: Tx, cart_id: str, ttl: timedelta) -> PlacedOrder:
+async def _place_order(
+    tx: Tx, cart_id: str, ttl: timedelta, details: CustomerDetails | None = None
+) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
     await lock_open_cart(tx, cart_id)
     # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
@@ -143,6 +151,8 @@ async def _place_order(tx: Tx, cart_id: str, ttl: timedelta) -> PlacedOrder:
             for line in lines
         ],
     )
+    if details is not None:
+        await tx.execute(_ORDER_CUSTOMERS.insert(), {"order_id": order_id, **details.snapshot()})
     return PlacedOrder(order_id=order_id, total_cents=total_cents)
 
 
@@ -157,6 +167,7 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.product_id)
     )
+    customer = await customer_of(tx, order_id)
     return {
         "order_id": order.id,
         "cart_id": order.cart_id,
@@ -177,6 +188,29 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
         "updated_at": order.updated_at.isoformat(),
         "expires_at": order.expires_at.isoformat(),
         "payment_id": order.payment_id,
+        **_customer_json(customer),
+    }
+
+
+async def customer_of(tx: Tx, order_id: str) -> dict[str, Any] | None:
+    """Who the order ships to (its snapshot), or None for an order placed without details."""
+    row = (
+        await tx.execute(select(_ORDER_CUSTOMERS).where(OrderCustomer.order_id == order_id))
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def _customer_json(customer: dict[str, Any] | None) -> dict[str, Any]:
+    if customer is None:
+        return {"email": None, "name": None, "shipping_address": None, "note": None}
+    return {
+        "email": customer["email"],
+        "name": customer["name"],
+        "shipping_address": {
+            name: customer[name]
+            for name in ("line1", "line2", "city", "postal_code", "country", "phone")
+        },
+        "note": customer["note"],
     }
 
 
@@ -228,6 +262,7 @@ async def mark_paid(tx: Tx, order_id: str, payment_id: str | None) -> None:
     await tx.execute(
         update(Cart).where(Cart.id == cart_id).values(status=CART_CLOSED, updated_at=now)
     )
+    await mail.queue_order_mail(tx, order_id, mail.PAID)
 
 
 async def mark_payment_failed(tx: Tx, order_id: str, payment_id: str) -> None:
@@ -280,6 +315,7 @@ async def _close_pending(
 # Checkout's statements are built once: building them costs more than running them on SQLite.
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_LINES = cast(Table, OrderLine.__table__)
+_ORDER_CUSTOMERS = cast(Table, OrderCustomer.__table__)
 
 
 @cache

@@ -21,6 +21,8 @@ class Seller(Base):
         String(USERNAME_MAX_LENGTH), Computed("lower(username)", persisted=True), unique=True
     )
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Where the seller's copy of an order goes; a seller without one gets no email.
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
