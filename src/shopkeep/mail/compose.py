@@ -140,4 +140,6 @@ def compose(facts: MailFacts, config: MailConfig, to: str) -> EmailMessage:
     message["X-Shopkeep-Event"] = facts.event
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # Not random: a message sent again is the same message, byte for byte.
+    message.set_boundary(f"=_shopkeep_{facts.id}")
     return message

@@ -21,8 +21,11 @@ class BadCredentials(Unauthorized):
         super().__init__("Incorrect username or password")
 
 
-async def sign_up(database: Database, username: str, password: str) -> dict[str, Any]:
-    """A new seller; UsernameTaken (409) when the username is in use in any case."""
+async def sign_up(
+    database: Database, username: str, password: str, email: str | None = None
+) -> dict[str, Any]:
+    """A new seller (with an already validated email address, if any); UsernameTaken (409)
+    when the username is in use in any case."""
     service.check_username(username)
     try:
         passwords.check_password(password)
@@ -31,7 +34,7 @@ async def sign_up(database: Database, username: str, password: str) -> dict[str,
     if await database.read(service.username_taken, username):
         raise service.UsernameTaken()  # without spending a hash on it
     password_hash = await passwords.hash_password(password)
-    return await database.write(service.create_seller, username, password_hash)
+    return await database.write(service.create_seller, username, password_hash, email=email)
 
 
 async def log_in(

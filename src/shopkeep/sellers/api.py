@@ -14,7 +14,9 @@ from shopkeep.sellers import accounts, products, service, tokens
 from shopkeep.sellers.deps import CurrentSeller
 from shopkeep.sellers.schemas import (
     AccessToken,
+    AccountChanges,
     LogInForm,
+    OwnAccount,
     ProductChanges,
     ProductIn,
     SellerDetail,
@@ -32,7 +34,7 @@ router = APIRouter(tags=["sellers"])
 )
 async def sign_up(database: DatabaseDep, settings: SettingsDep, body: SignUp) -> Response:
     """Create a seller account; the answer carries an access token, as a log-in would."""
-    seller = await accounts.sign_up(database, body.username, body.password)
+    seller = await accounts.sign_up(database, body.username, body.password, body.email)
     token = tokens.issue_token(
         settings.resolved_secret_key, seller["id"], minutes=settings.token_minutes
     )
@@ -68,10 +70,18 @@ async def list_sellers(
     return JSON(await database.read(service.list_sellers, page, page_size))
 
 
-@router.get("/sellers/me", response_model=SellerDetail, responses=error_responses(401))
+@router.get("/sellers/me", response_model=OwnAccount, responses=error_responses(401))
 async def get_me(database: DatabaseDep, seller: CurrentSeller) -> Response:
-    """The seller the access token belongs to, with their products."""
-    return JSON(await database.read(service.get_seller, seller.id))
+    """The seller the access token belongs to, with their products and email address."""
+    return JSON(await database.read(service.get_own_account, seller.id))
+
+
+@router.patch("/sellers/me", response_model=OwnAccount, responses=error_responses(401))
+async def change_me(database: DatabaseDep, seller: CurrentSeller, body: AccountChanges) -> Response:
+    """Change your account: `email` (null removes it; without one you get no order emails)."""
+    if "email" not in body.model_fields_set:
+        return JSON(await database.read(service.get_own_account, seller.id))
+    return JSON(await database.write(service.set_email, seller.id, body.email))
 
 
 @router.get("/sellers/{seller_id}", response_model=SellerDetail, responses=error_responses(404))

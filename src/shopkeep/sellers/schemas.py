@@ -17,6 +17,7 @@ from pydantic import (
 from shopkeep.catalog.schemas import NO_NUL, ProductOut
 from shopkeep.db import MAX_ID
 from shopkeep.money import MAX_AMOUNT, to_cents
+from shopkeep.orders.details import Email
 from shopkeep.sellers import passwords
 from shopkeep.sellers.models import USERNAME_MAX_LENGTH
 from shopkeep.sellers.products import MAX_STOCK, NewProduct
@@ -43,9 +44,24 @@ Password = Annotated[
 ]
 
 
+SellerEmail = Annotated[
+    Email | None,
+    Field(description="Where order emails for this seller's products go; null: none."),
+]
+
+
 class SignUp(BaseModel):
     username: Username
     password: Password
+    email: SellerEmail = None
+
+
+class AccountChanges(BaseModel):
+    """`PATCH /sellers/me`: only the fields given change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: SellerEmail = None
 
 
 class LogInForm(BaseModel):
@@ -67,6 +83,10 @@ class SellerDetail(SellerOut):
     products: list[ProductOut] = Field(
         description="The first 100, by id; `GET /products?seller_id=` pages through all."
     )
+
+
+class OwnAccount(SellerDetail):
+    email: str | None
 
 
 class AccessToken(BaseModel):

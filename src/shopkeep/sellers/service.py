@@ -93,16 +93,26 @@ async def username_taken(tx: Tx, username: str) -> bool:
 
 
 async def create_seller(
-    tx: Tx, username: str, password_hash: str, *, now: datetime | None = None
+    tx: Tx,
+    username: str,
+    password_hash: str,
+    *,
+    email: str | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """A new seller with an already hashed password; UsernameTaken if the name is in use in
-    any case."""
+    """A new seller with an already hashed password (and an email address already validated,
+    if any); UsernameTaken if the name is in use in any case."""
     check_username(username)
     insert_ = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
     row = (
         await tx.execute(
             insert_(Seller)
-            .values(username=username, password_hash=password_hash, created_at=now or utcnow())
+            .values(
+                username=username,
+                password_hash=password_hash,
+                email=email,
+                created_at=now or utcnow(),
+            )
             .on_conflict_do_nothing(index_elements=[Seller.username_key])
             .returning(*_SELLER_COLUMNS)
         )
@@ -130,6 +140,20 @@ async def get_seller(
         raise SellerNotFound()
     [seller] = await _with_products(tx, [row], products_shown)
     return seller
+
+
+async def get_own_account(tx: Tx, seller_id: int) -> dict[str, Any]:
+    """The seller as `get_seller` shows them, plus what only they see: their email address."""
+    seller = await get_seller(tx, seller_id)
+    email = await tx.scalar(select(Seller.email).where(Seller.id == seller_id))
+    return {**seller, "email": email}
+
+
+async def set_email(tx: Tx, seller_id: int, email: str | None) -> dict[str, Any]:
+    """Change (or, with None, remove) the address a seller's order emails go to; the address
+    is validated by the caller."""
+    await tx.execute(update(Seller).where(Seller.id == seller_id).values(email=email))
+    return await get_own_account(tx, seller_id)
 
 
 async def list_sellers_with_products(
