@@ -15,6 +15,18 @@ from shopkeep.db import Tx
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 CARD_NAME = re.compile(r'<h3 class="card-name"><a href="/products/(\d+)">')
 ORDER_PATH = re.compile(r"^/orders/([0-9a-f]{32})$")
+# The checkout form's fields, filled in as a shopper would.
+CUSTOMER = {
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "line1": "12 St James's Square",
+    "line2": "",
+    "city": "London",
+    "postal_code": "SW1Y 4JH",
+    "country": "GB",
+    "phone": "",
+    "note": "",
+}
 
 
 async def form_token(client: httpx.AsyncClient, path: str = "/") -> str:

@@ -17,6 +17,7 @@ from tests.inprocess import SANDBOX, client, wired_settings
 from tests.postgres import free_port
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import (
+    CUSTOMER,
     ORDER_PATH,
     add,
     cart_lines,
@@ -37,7 +38,7 @@ async def stock_of(database: Database, product_id: int) -> int:
 
 async def place_order(shop: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> str:
     """Place the order; the shopper is sent to the provider's page. Returns the order id."""
-    response = await post_form(shop, "/checkout", page="/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     assert response.status_code == 303, response.text
     payment_id = _payment_id(response.headers["location"])
     order_id: str = (await sandbox.get(f"/payments/{payment_id}")).json()["order_id"]
@@ -80,11 +81,11 @@ async def test_placing_the_order_reserves_the_stock_and_shows_the_order(
 
 async def test_an_empty_cart_cannot_be_checked_out(shop: httpx.AsyncClient) -> None:
     assert "Your cart is empty" in (await shop.get("/checkout")).text
-    response = await post_form(shop, "/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER)
     assert response.status_code == 303 and response.headers["location"] == "/cart"
     await add(shop, KEYBOARD, 1)
     await post_form(shop, f"/cart/items/{KEYBOARD}/remove", page="/cart")
-    response = await post_form(shop, "/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER)
     assert response.headers["location"] == "/cart"
     assert "Your cart is empty." in (await shop.get("/cart")).text
 
@@ -96,7 +97,7 @@ async def test_stock_gone_at_checkout_is_explained_and_nothing_is_reserved(
     await add(shop, MONITOR, 4)
     token = await form_token(shop, "/checkout")
     await database.write(set_product, MONITOR, stock=2)  # sold elsewhere meanwhile
-    response = await post_form(shop, "/checkout", token=token)
+    response = await post_form(shop, "/checkout", CUSTOMER, token=token)
     assert response.status_code == 409
     text = text_of(response.text)
     assert "no longer in stock in the quantity you chose" in text
@@ -156,7 +157,7 @@ async def test_paying_on_the_providers_page_brings_the_shopper_back_to_a_paid_or
     shop: httpx.AsyncClient, sandbox: httpx.AsyncClient, database: Database
 ) -> None:
     await add(shop, KEYBOARD, 2)
-    response = await post_form(shop, "/checkout", page="/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     checkout_url = response.headers["location"]
     page = await sandbox.get(_page_path(checkout_url))
     assert "$179.98" in page.text and "Test Shop" in page.text
@@ -179,7 +180,7 @@ async def test_a_declined_card_brings_the_shopper_back_to_a_failed_order_and_try
     shop: httpx.AsyncClient, sandbox: httpx.AsyncClient, database: Database
 ) -> None:
     await add(shop, KEYBOARD, 1)
-    response = await post_form(shop, "/checkout", page="/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     declined = await sandbox.post(
         _page_path(response.headers["location"]),
         data={"card_number": "4000 0000 0000 0002", "expiry": "12/40", "cvc": "123"},
@@ -189,7 +190,7 @@ async def test_a_declined_card_brings_the_shopper_back_to_a_failed_order_and_try
     assert 'href="/checkout">Try again</a>' in back
     assert await stock_of(database, KEYBOARD) == 75
 
-    again = await post_form(shop, "/checkout", page="/checkout")
+    again = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     assert PAYMENT_PAGE.match(again.headers["location"])
     assert await stock_of(database, KEYBOARD) == 74
 
@@ -198,7 +199,7 @@ async def test_leaving_the_payment_page_keeps_the_order_payable(
     shop: httpx.AsyncClient, sandbox: httpx.AsyncClient
 ) -> None:
     await add(shop, KEYBOARD, 1)
-    response = await post_form(shop, "/checkout", page="/checkout")
+    response = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     page = (await sandbox.get(_page_path(response.headers["location"]))).text
     cancel = re.search(r'href="([^"]+)">Cancel and return', page)
     assert cancel
@@ -231,7 +232,7 @@ async def test_an_unreachable_payment_provider_leaves_the_order_reserved_and_pay
     app = create_app(wired_settings(settings), database, payments=nowhere)
     async with client(app, BASE_URL) as shop:
         await add(shop, KEYBOARD, 1)
-        response = await post_form(shop, "/checkout", page="/checkout")
+        response = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
         assert response.status_code == 303
         match = ORDER_PATH.match(response.headers["location"])
         assert match

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
@@ -16,12 +17,22 @@ from fastapi.responses import HTMLResponse
 from shopkeep.carts import service as carts
 from shopkeep.db import Tx
 from shopkeep.orders import service as orders
+from shopkeep.orders.details import NOTE_MAX, country_name, country_names
 from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
 from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
 from shopkeep.web import format
-from shopkeep.web.cart import cart_view
+from shopkeep.web.cart import CartView, cart_view
 from shopkeep.web.deps import CheckedForm, DatabaseDep, PaymentsDep, RendererDep, SettingsDep
-from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect
+from shopkeep.web.forms import CUSTOMER_FIELDS, customer_values, read_customer
+from shopkeep.web.pages import (
+    Badge,
+    Renderer,
+    cart_badge,
+    cart_id_of,
+    forget_cart,
+    redirect,
+    remember,
+)
 
 router = APIRouter()
 
@@ -35,6 +46,8 @@ CONFIRMING = (
     "this page will update by itself."
 )
 CONFIRMING_REFRESH_SECONDS = 2
+# The last order placed in this browser: its details fill the next checkout form.
+LAST_ORDER_COOKIE = "shopkeep_last_order"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +108,8 @@ class OrderView:
     status: str
     expires_at: datetime
     badge: Badge
+    # Who it ships to: None for an order placed without details (through the API).
+    customer: dict[str, Any] | None = None
 
 
 async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
@@ -114,6 +129,7 @@ async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
         status=order["status"],
         expires_at=datetime.fromisoformat(order["expires_at"]),
         badge=await cart_badge(tx, cart_id),
+        customer=await orders.customer_of(tx, order_id),
     )
 
 
@@ -139,10 +155,45 @@ async def continue_to_payment(
     return redirect(request, payment.checkout_url)
 
 
+def last_order_of(request: Request) -> str | None:
+    value = request.cookies.get(LAST_ORDER_COOKIE)
+    return value if value is not None and carts.is_id(value) else None
+
+
+async def returning_shopper(tx: Tx, order_id: str | None) -> dict[str, str]:
+    """The checkout form's fields, filled from the last order placed in this browser."""
+    customer = None if order_id is None else await orders.customer_of(tx, order_id)
+    return customer_values(customer)
+
+
+def _checkout_page(
+    request: Request,
+    renderer: Renderer,
+    view: CartView,
+    values: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    errors = errors or {}
+    context = {
+        "view": view,
+        "error": error,
+        "values": values,
+        "errors": errors,
+        "focus": next((name for name in CUSTOMER_FIELDS if name in errors), ""),
+        "countries": country_names(),
+        "note_max": NOTE_MAX,
+    }
+    return renderer.page(request, "checkout.html", context, badge=view.badge, status=status)
+
+
 @router.get("/checkout", response_class=HTMLResponse)
 async def checkout_page(request: Request, database: DatabaseDep, renderer: RendererDep) -> Response:
     view = await database.read(cart_view, cart_id_of(request))
-    return renderer.page(request, "checkout.html", {"view": view, "error": ""}, badge=view.badge)
+    values = await database.read(returning_shopper, last_order_of(request))
+    return _checkout_page(request, renderer, view, values)
 
 
 @router.post("/checkout")
@@ -157,9 +208,15 @@ async def place_order(
     cart_id = cart_id_of(request)
     if cart_id is None:
         return redirect(request, "/cart", flash="Your cart is empty.")
+    posted = read_customer(form)
+    if posted.details is None:  # nothing is reserved until the form is valid
+        view = await database.read(cart_view, cart_id)
+        return _checkout_page(
+            request, renderer, view, posted.values, errors=posted.errors, status=400
+        )
     ttl = timedelta(minutes=settings.order_ttl_minutes)
     try:
-        order = await database.write(orders.checkout, cart_id, ttl)
+        order = await database.write(orders.checkout, cart_id, ttl, posted.details)
     except carts.CartNotFound:
         response = redirect(request, "/cart", flash="Your cart is empty.")
         forget_cart(response, request)
@@ -172,10 +229,11 @@ async def place_order(
             "Some items are no longer in stock in the quantity you chose. "
             "Change them in your cart, then place the order."
         )
-        return renderer.page(
-            request, "checkout.html", {"view": view, "error": error}, badge=view.badge, status=409
-        )
-    return await continue_to_payment(request, database, payments, order["order_id"])
+        return _checkout_page(request, renderer, view, posted.values, error=error, status=409)
+    to_payment = await continue_to_payment(request, database, payments, order["order_id"])
+    # Next time, this browser's checkout starts with these details (the order id, nothing more).
+    remember(to_payment, request, LAST_ORDER_COOKIE, order["order_id"])
+    return to_payment
 
 
 @router.post("/orders/{order_id}/pay")
@@ -216,6 +274,7 @@ async def order_page(
             "explanation": status.explanation.format(expires=expires),
             "note": note,
             "refresh_seconds": CONFIRMING_REFRESH_SECONDS if confirming else None,
+            "country_name": country_name,
         },
         badge=view.badge,
     )

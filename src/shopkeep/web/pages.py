@@ -63,16 +63,21 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def remember_cart(response: Response, request: Request, cart_id: str) -> None:
+def remember(response: Response, request: Request, name: str, value: str) -> None:
+    """A cookie the shop keeps for a year, for itself only (HttpOnly, SameSite=Lax)."""
     response.set_cookie(
-        CART_COOKIE,
-        cart_id,
+        name,
+        value,
         max_age=COOKIE_MAX_AGE,
         path="/",
         httponly=True,
         samesite="lax",
         secure=_secure(request),
     )
+
+
+def remember_cart(response: Response, request: Request, cart_id: str) -> None:
+    remember(response, request, CART_COOKIE, cart_id)
 
 
 def forget_cart(response: Response, request: Request) -> None:

@@ -14,6 +14,7 @@ from shopkeep.sellers import passwords, service
 from shopkeep.sellers.products import NewProduct
 from shopkeep.sellers.schemas import LogInForm, ProductChanges, ProductIn
 from shopkeep.web import format
+from shopkeep.web.forms import field_errors, length_problem
 
 PRODUCT_FIELDS = ("name", "brand", "category_id", "price", "stock", "description")
 BAD_CHARACTER = "This holds a character that cannot be stored (NUL): remove it."
@@ -58,12 +59,10 @@ def read_product(form: Mapping[str, str]) -> ProductForm:
             }
         )
     except ValidationError as error:
-        errors: dict[str, str] = {}
-        for problem in error.errors():
-            name = str(problem["loc"][0]) if problem["loc"] else ""
-            if name in PRODUCT_FIELDS:
-                errors.setdefault(name, _product_message(name, problem))
-        return ProductForm(values, errors=errors or {"name": "Check the fields and try again."})
+        errors = field_errors(
+            error, PRODUCT_FIELDS, _product_message, fallback="Check the fields and try again."
+        )
+        return ProductForm(values, errors=errors)
     return ProductForm(values, product=body.new_product())
 
 
@@ -94,8 +93,8 @@ def _product_message(name: str, problem: Mapping[str, Any]) -> str:
     ctx: Mapping[str, Any] = problem.get("ctx") or {}
     if kind == "string_pattern_mismatch":
         return BAD_CHARACTER
-    if kind == "string_too_long":
-        return f"Use at most {ctx['max_length']:,} characters."
+    if (words := length_problem(problem)) is not None:
+        return words
     if name == "name":
         return "Enter the product's name."
     if name == "category_id":
