@@ -50,3 +50,15 @@ def pay_on_the_payment_page(shopper: Shopper, card: str = GOOD_CARD, *, tap: boo
     expect(page).to_have_url(ORDER_URL)
     shopper.snap("back-at-the-shop")
     return page
+
+
+def fill_details(page: Page, *, email: str = "ada@example.com", note: str = "") -> None:
+    """Fill in checkout's customer details, as a shopper types them."""
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Full name").fill("Ada Lovelace")
+    page.get_by_label("Address line 1").fill("12 St James's Square")
+    page.get_by_label("Town or city").fill("London")
+    page.get_by_label("Postal code").fill("SW1Y 4JH")
+    page.get_by_label("Country").select_option("GB")
+    if note:
+        page.get_by_label("Note to the shop").fill(note)

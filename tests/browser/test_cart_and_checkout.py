@@ -14,6 +14,7 @@ from tests.browser.journeys import (
     DECLINED_CARD,
     add_from_product_page,
     badge,
+    fill_details,
     line,
     pay_on_the_payment_page,
 )
@@ -113,6 +114,7 @@ def test_checking_out_reserves_the_stock_and_paying_on_the_payment_page_complete
     summary = page.get_by_role("table", name="Order summary")
     expect(summary.locator("tfoot")).to_contain_text("$64.97")
     shopper.snap("checkout")
+    fill_details(page)
     page.get_by_role("button", name="Place order").click()
     expect(page).to_have_url(PAYMENT_PAGE)
     expect(page.get_by_text("$64.97").first).to_be_visible()
@@ -142,6 +144,7 @@ def test_checking_out_reserves_the_stock_and_paying_on_the_payment_page_complete
 def test_a_declined_card_fails_the_order_and_trying_again_pays(shopper: Shopper) -> None:
     add_from_product_page(shopper, BOARD, 1)
     page = shopper.goto("/checkout")
+    fill_details(page)
     page.get_by_role("button", name="Place order").click()
 
     # A mistyped number is caught on the payment page and charges nothing.

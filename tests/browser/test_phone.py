@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PAYMENT_PAGE, PHONE, NewShopper
-from tests.browser.journeys import badge, pay_on_the_payment_page
+from tests.browser.journeys import badge, fill_details, pay_on_the_payment_page
 
 
 def test_the_whole_journey_fits_a_phone_screen(new_shopper: NewShopper) -> None:
@@ -28,6 +28,7 @@ def test_the_whole_journey_fits_a_phone_screen(new_shopper: NewShopper) -> None:
     expect(page).to_have_url(shopper.url("/checkout"))
     shopper.snap("checkout")
     shopper.no_horizontal_scroll()
+    fill_details(page)
     page.get_by_role("button", name="Place order").tap()
     expect(page).to_have_url(PAYMENT_PAGE)
     shopper.no_horizontal_scroll()

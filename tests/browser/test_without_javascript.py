@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.conftest import NewShopper
-from tests.browser.journeys import badge, line, pay_on_the_payment_page
+from tests.browser.journeys import badge, fill_details, line, pay_on_the_payment_page
 
 ORBIT, BIRDS, DATA_SYSTEMS = 31, 33, 36  # books; the last has one copy left
 
@@ -58,6 +58,7 @@ def test_browse_add_change_remove_and_check_out_without_javascript(
     shopper.snap("cart")
 
     page.get_by_role("link", name="Go to checkout").click()
+    fill_details(page)
     page.get_by_role("button", name="Place order").click()
     page = pay_on_the_payment_page(shopper)
     expect(page.get_by_role("heading", name="Paid")).to_be_visible()
