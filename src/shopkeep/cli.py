@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from typing import Annotated
 
 import typer
@@ -16,6 +18,9 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.errors import ShopError
+from shopkeep.mail import service as mail_service
+from shopkeep.mail.sender import MailSender
+from shopkeep.mail.transport import transport_for
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
 from shopkeep.sandbox.app import create_app as create_sandbox
@@ -29,7 +34,9 @@ app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order maintenance.", no_args_is_help=True)
 seller_app = typer.Typer(help="Seller accounts.", no_args_is_help=True)
+mail_app = typer.Typer(help="The emails the shop sends (its outbox).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(mail_app, name="mail")
 app.add_typer(orders_app, name="orders")
 app.add_typer(seller_app, name="seller")
 
@@ -126,6 +133,7 @@ def serve(
     typer.echo(f"Storefront       {_address(host, web_port)}")
     typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
     typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
+    _say_where_mail_goes(settings)
     asyncio.run(_serve_all(settings, host, web_port, store_port, payments_port))
 
 
@@ -157,8 +165,10 @@ def store(
     workers: WorkersOption = 1,
 ) -> None:
     """Run the store API alone (migrates and seeds an empty database first)."""
-    _prepare(Settings())
+    settings = Settings()
+    _prepare(settings)
     typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
+    _say_where_mail_goes(settings)
     _run_alone("shopkeep.store.app:create_app", host, port, workers)
 
 
@@ -186,6 +196,7 @@ def web(
     _prepare(settings)
     settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
     typer.echo(f"Storefront       {_address(host, port)}")
+    _say_where_mail_goes(settings)
     _run_alone("shopkeep.web.app:create_app", host, port, workers)
 
 
@@ -268,6 +279,72 @@ def seller_create(
         typer.echo(f"Error: {error.detail}.", err=True)
         raise typer.Exit(1) from error
     typer.echo(f"Created seller {seller['username']!r} (id {seller['id']}).")
+
+
+def _say_where_mail_goes(settings: Settings) -> None:
+    typer.echo(f"Mail             {transport_for(settings).describe()}")
+
+
+@mail_app.command("list")
+def mail_list(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+) -> None:
+    """The outbox, newest first: each message's id, state, event, order and recipient."""
+
+    async def run() -> list[dict[str, object]]:
+        database = _database(settings)
+        try:
+            return await database.read(mail_service.list_mail, limit=limit)
+        finally:
+            await database.close()
+
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+    messages = asyncio.run(run())
+    if not messages:
+        typer.echo("No emails yet: they are written when an order is paid.")
+        return
+    for message in messages:
+        to = message["to"] or "(the shop: SHOPKEEP_SHOP_EMAIL)"
+        subject = message["subject"] or "(written when sent)"
+        typer.echo(
+            f"{message['id']}  {message['status']:<7}  {message['event']:<9}  "
+            f"order {str(message['order_id'])[:8]}  {to}  {subject}"
+        )
+
+
+@mail_app.command("show")
+def mail_show(
+    message_id: Annotated[str, typer.Argument(metavar="ID", help="An id from `mail list`.")],
+    raw: Annotated[bool, typer.Option(help="The message's bytes, as sent.")] = False,
+) -> None:
+    """Print one message as it was (or will be) sent: its headers, its text and its HTML."""
+    settings = Settings()
+    upgrade(settings.resolved_database_url)
+
+    async def run() -> bytes:
+        database = _database(settings)
+        try:
+            return await MailSender(database, settings).message(message_id.strip().lower())
+        finally:
+            await database.close()
+
+    try:
+        sent = asyncio.run(run())
+    except ShopError as error:
+        typer.echo(f"Error: {error.detail}. `shopkeep mail list` shows the ids.", err=True)
+        raise typer.Exit(1) from error
+    if raw:
+        typer.echo(sent.decode("utf-8", errors="replace").replace("\r\n", "\n"), nl=False)
+        return
+    message = message_from_bytes(sent, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    for name in ("Subject", "From", "To", "Date", "Message-ID"):
+        typer.echo(f"{name}: {message[name]}")
+    for subtype in ("plain", "html"):
+        part = message.get_body(preferencelist=(subtype,))
+        if part is not None:
+            typer.echo(f"\n----- text/{subtype} -----\n{part.get_content()}")
 
 
 def main() -> None:
