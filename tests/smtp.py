@@ -65,6 +65,9 @@ class Inbox:
             assert arrived, f"{len(self.received)} of {count} messages arrived"
             return list(self.received)
 
+    async def arrived(self, count: int, seconds: float = WAIT_SECONDS) -> list[Received]:
+        return await asyncio.to_thread(self.wait_for, count, seconds)
+
     def to(self, address: str) -> list[Received]:
         return [r for r in self.received if address in r.recipients]
 
