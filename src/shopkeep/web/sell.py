@@ -35,6 +35,7 @@ from shopkeep.web.seller_forms import (
     log_in_errors,
     product_values,
     read_product,
+    read_seller_email,
     read_stock,
     sign_up_errors,
 )
@@ -513,3 +514,59 @@ async def delete_product(
         return _to_log_in(request)
     name = await database.write(delete_own_product, seller.id, _product_id(product_id))
     return redirect(request, HOME, flash=f"Deleted {name}: it is no longer in the shop.")
+
+
+# The seller's account
+
+
+async def _account_page(
+    request: Request,
+    database: DatabaseDep,
+    renderer: Renderer,
+    seller: SignedInSeller,
+    *,
+    email: str,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    errors = errors or {}
+    return _page(
+        request,
+        renderer,
+        "sell/account.html",
+        {"email": email, "errors": errors, "focus": "email" if errors else ""},
+        seller=seller,
+        badge=await _badge(request, database),
+        status=status,
+    )
+
+
+@router.get("/sell/account", response_class=HTMLResponse)
+async def account_page(
+    request: Request, database: DatabaseDep, renderer: RendererDep, seller: SessionSeller
+) -> Response:
+    if seller is None:
+        return _to_log_in(request)
+    account = await database.read(service.get_own_account, seller.id)
+    return await _account_page(request, database, renderer, seller, email=account["email"] or "")
+
+
+@router.post("/sell/account")
+async def change_account(
+    request: Request,
+    database: DatabaseDep,
+    renderer: RendererDep,
+    form: CheckedForm,
+    seller: SessionSeller,
+) -> Response:
+    if seller is None:
+        return _to_log_in(request)
+    typed = form.get("email", "")
+    email, problem = read_seller_email(typed)
+    if problem:
+        return await _account_page(
+            request, database, renderer, seller, email=typed, errors={"email": problem}, status=400
+        )
+    await database.write(service.set_email, seller.id, email)
+    flash = f"Order emails now go to {email}." if email else "You will get no order emails."
+    return redirect(request, f"{HOME}/account", flash=flash)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from shopkeep.money import display, to_cents
 from shopkeep.sellers import passwords, service
 from shopkeep.sellers.products import NewProduct
-from shopkeep.sellers.schemas import LogInForm, ProductChanges, ProductIn
+from shopkeep.sellers.schemas import AccountChanges, LogInForm, ProductChanges, ProductIn
 from shopkeep.web import format
 from shopkeep.web.forms import field_errors, length_problem
 
@@ -74,6 +74,18 @@ def read_stock(form: Mapping[str, str]) -> tuple[int | None, str]:
     except ValidationError as error:
         return None, _product_message("stock", error.errors()[0])
     return units, ""
+
+
+def read_seller_email(typed: str) -> tuple[str | None, str]:
+    """The account form's address by the API's own rule (`AccountChanges`): `(address or None
+    to remove it, "")`, or `(None, what is wrong)`."""
+    text = typed.strip()
+    try:
+        changes = AccountChanges.model_validate({"email": text or None})
+    except ValidationError as error:
+        problem = error.errors()[0]
+        return None, length_problem(problem) or "Enter an email address like name@example.com."
+    return changes.email, ""
 
 
 def changes_of(product: NewProduct) -> dict[str, Any]:
