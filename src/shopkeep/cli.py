@@ -120,6 +120,7 @@ def serve(
     addresses = {
         "store_url": _address(host, store_port),
         "payments_url": _address(host, payments_port),
+        "public_url": _address(host, web_port),
     }
     settings = settings.model_copy(
         update={k: v for k, v in addresses.items() if k not in settings.model_fields_set}
@@ -307,9 +308,11 @@ def mail_list(
     for message in messages:
         to = message["to"] or "(the shop: SHOPKEEP_SHOP_EMAIL)"
         subject = message["subject"] or "(written when sent)"
+        delivery = str(message["delivery"] or "")
+        unsent = f"  [{delivery}]" if delivery.startswith("not sent") else ""
         typer.echo(
             f"{message['id']}  {message['status']:<7}  {message['event']:<9}  "
-            f"order {str(message['order_id'])[:8]}  {to}  {subject}"
+            f"order {str(message['order_id'])[:8]}  {to}  {subject}{unsent}"
         )
 
 

@@ -188,10 +188,8 @@ async def test_refund_and_cancel_emails_go_to_the_customer_once_per_event(
     await pay(client, order)
     order_id = order["order_id"]
     for key in ("ref_1", "ref_1", "ref_2"):
-        await database.write(
-            mail.queue_order_mail, order_id, mail.REFUNDED, key=key, amount_cents=1250
-        )
-    await database.write(mail.queue_order_mail, order_id, mail.CANCELLED, refund_cents=8999)
+        await database.write(mail.queue_refund_mail, order_id, key, 1250, reason="Scratched")
+    await database.write(mail.queue_cancel_mail, order_id, refund_cents=8999)
     await database.write(mail.queue_order_mail, order_id, mail.CANCELLED)
     sender = MailSender(database, mail_settings(settings, smtp))
     assert await sender.worker.run_due() == 5  # paid (customer, shop), 2 refunds, 1 cancel
@@ -206,6 +204,9 @@ async def test_refund_and_cancel_emails_go_to_the_customer_once_per_event(
     ]
     cancelled = next(r for r in to_customer if "cancelled" in str(r.message["Subject"]))
     assert "The $89.99 you paid is being refunded." in cancelled.part("plain")
+    refund = next(r for r in to_customer if "Refund" in str(r.message["Subject"]))
+    assert "Reason: Scratched" in refund.part("plain")
+    assert "We have refunded $12.50 for your order" in refund.part("plain")
 
 
 async def test_a_name_or_note_with_line_breaks_never_adds_a_header(

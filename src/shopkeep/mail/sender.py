@@ -43,6 +43,7 @@ class MailSender:
     ) -> None:
         self.database = database
         self.config = mail_config(settings)
+        compose.sender(self.config)  # a From without an address stops the start, loudly
         self.transport = transport or transport_for(settings)
         self.worker = Worker(database, service.OUTBOX, self.deliver, schedule(settings))
 
@@ -63,5 +64,8 @@ class MailSender:
     async def message(self, mail_id: str) -> bytes:
         """The message as it is (or would be) sent, for `shopkeep mail show`."""
         facts = await self.database.read(service.mail_facts, mail_id)
-        to = compose.recipient_address(facts, self.config) or "shop-owner@invalid"
-        return compose.compose(facts, self.config, to).as_bytes()
+        # The owner's copy of a shop without an address is shown as if to the shop itself.
+        to = compose.recipient_address(facts, self.config)
+        return compose.compose(
+            facts, self.config, to or compose.sender(self.config).addr_spec
+        ).as_bytes()

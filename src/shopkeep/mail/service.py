@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from shopkeep.catalog.models import Product
@@ -107,6 +107,20 @@ async def queue_order_mail(
         .on_conflict_do_nothing(index_elements=["order_id", "event_key", "recipient"])
     )
     return int(result.rowcount or 0)
+
+
+async def queue_refund_mail(
+    tx: Tx, order_id: str, refund_id: str, amount_cents: int, reason: str | None = None
+) -> int:
+    """The customer's email for one refund (one per refund id, however often it is called)."""
+    return await queue_order_mail(
+        tx, order_id, REFUNDED, key=refund_id, amount_cents=amount_cents, reason=reason
+    )
+
+
+async def queue_cancel_mail(tx: Tx, order_id: str, refund_cents: int = 0) -> int:
+    """The customer's email for a cancelled order (saying what is refunded, if anything)."""
+    return await queue_order_mail(tx, order_id, CANCELLED, refund_cents=refund_cents)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,7 +257,3 @@ async def list_mail(
     if order_id is not None:
         statement = statement.where(OUTBOX.c.order_id == order_id)
     return [mail_json(row) for row in await tx.execute(statement)]
-
-
-async def count_mail(tx: Tx) -> int:
-    return int(await tx.scalar(select(func.count()).select_from(OUTBOX)) or 0)
