@@ -6,13 +6,16 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 from shopkeep.carts import service as carts
+from shopkeep.cli import app
 from shopkeep.config import Settings
 from shopkeep.db import create_database
 from shopkeep.mail.sender import MailSender
 from shopkeep.orders import service as orders
 from shopkeep.orders.details import CustomerDetails
-from tests.cli.test_cli import shopkeep
 from tests.mail.helpers import DETAILS
 
 
@@ -37,12 +40,22 @@ def paid_order_mailed(data_dir: Path) -> str:
     return asyncio.run(run())
 
 
-def test_mail_list_and_show_print_what_the_shop_wrote(tmp_path: Path) -> None:
-    shopkeep(tmp_path, "db", "seed")
-    assert "No emails yet" in shopkeep(tmp_path, "mail", "list")
+def shopkeep(*args: str) -> str:
+    """The command, run in this process (the data dir comes from the environment)."""
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_mail_list_and_show_print_what_the_shop_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOPKEEP_DATA_DIR", str(tmp_path))
+    shopkeep("db", "seed")
+    assert "No emails yet" in shopkeep("mail", "list")
     order_id = paid_order_mailed(tmp_path)
 
-    listed = shopkeep(tmp_path, "mail", "list").splitlines()
+    listed = shopkeep("mail", "list").splitlines()
     assert len(listed) == 2
     assert all(f"order {order_id[:8]}" in line and " done " in line for line in listed)
     customer = next(line for line in listed if "ada@example.com" in line)
@@ -51,10 +64,10 @@ def test_mail_list_and_show_print_what_the_shop_wrote(tmp_path: Path) -> None:
 
     files = sorted(path.name for path in (tmp_path / "mail").iterdir())
     assert f"{message_id}.eml" in files and len(files) == 2
-    shown = shopkeep(tmp_path, "mail", "show", message_id)
+    shown = shopkeep("mail", "show", message_id)
     assert "To: Ada Lovelace <ada@example.com>" in shown
     assert f"Message-ID: <{message_id}@localhost>" in shown
     assert "2 x Mechanical Keyboard at $89.99 = $179.98" in shown
     assert "----- text/html -----" in shown
     written = (tmp_path / "mail" / f"{message_id}.eml").read_bytes().decode()
-    assert shopkeep(tmp_path, "mail", "show", "--raw", message_id) == written.replace("\r\n", "\n")
+    assert shopkeep("mail", "show", "--raw", message_id) == written.replace("\r\n", "\n")
