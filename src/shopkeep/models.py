@@ -1,11 +1,13 @@
 """Every table, imported in one place for Alembic and the test suite."""
 
+from shopkeep.accounts.models import LoginAttempts
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
-from shopkeep.sellers.models import LoginAttempts, Seller
+from shopkeep.sellers.models import Seller
+from shopkeep.staff.models import Staff
 
 __all__ = [
     "Base",
@@ -18,4 +20,5 @@ __all__ = [
     "PaymentEvent",
     "Product",
     "Seller",
+    "Staff",
 ]

@@ -7,14 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response
 
+from shopkeep.accounts.schemas import AccessToken, LogInForm
 from shopkeep.catalog.schemas import MAX_PAGE, ProductDetail
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
 from shopkeep.sellers import accounts, products, service, tokens
 from shopkeep.sellers.deps import CurrentSeller
 from shopkeep.sellers.schemas import (
-    AccessToken,
-    LogInForm,
     ProductChanges,
     ProductIn,
     SellerDetail,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -14,46 +14,16 @@ from pydantic import (
     model_validator,
 )
 
+from shopkeep.accounts.schemas import AccessToken, Password, Username
 from shopkeep.catalog.schemas import NO_NUL, ProductOut
 from shopkeep.db import MAX_ID
 from shopkeep.money import MAX_AMOUNT, to_cents
-from shopkeep.sellers import passwords
-from shopkeep.sellers.models import USERNAME_MAX_LENGTH
 from shopkeep.sellers.products import MAX_STOCK, NewProduct
-from shopkeep.sellers.service import USERNAME_MIN_LENGTH, USERNAME_PATTERN
-
-Username = Annotated[
-    str,
-    Field(
-        min_length=USERNAME_MIN_LENGTH,
-        max_length=USERNAME_MAX_LENGTH,
-        pattern=USERNAME_PATTERN,
-        description="Letters, digits, '_', '.' or '-'. Unique whatever the case: "
-        "'Alice' and 'alice' are the same seller.",
-        examples=["alice"],
-    ),
-]
-Password = Annotated[
-    str,
-    Field(
-        min_length=passwords.MIN_LENGTH,
-        max_length=passwords.MAX_LENGTH,
-        json_schema_extra={"format": "password"},
-    ),
-]
 
 
 class SignUp(BaseModel):
     username: Username
     password: Password
-
-
-class LogInForm(BaseModel):
-    """The OAuth2 password flow's form (`application/x-www-form-urlencoded`)."""
-
-    grant_type: Literal["password"] | None = None
-    username: str = Field(max_length=256)
-    password: str = Field(max_length=passwords.MAX_LENGTH, json_schema_extra={"format": "password"})
 
 
 class SellerOut(BaseModel):
@@ -67,11 +37,6 @@ class SellerDetail(SellerOut):
     products: list[ProductOut] = Field(
         description="The first 100, by id; `GET /products?seller_id=` pages through all."
     )
-
-
-class AccessToken(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"]
 
 
 class SignedUp(AccessToken):

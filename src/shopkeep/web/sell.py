@@ -16,11 +16,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
+from shopkeep.accounts import passwords
+from shopkeep.accounts.models import USERNAME_MAX_LENGTH
 from shopkeep.catalog import service as catalog
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.db import Tx
-from shopkeep.sellers import accounts, passwords, products, service
-from shopkeep.sellers.models import USERNAME_MAX_LENGTH
+from shopkeep.sellers import accounts, products, service
 from shopkeep.sellers.service import SignedInSeller
 from shopkeep.web import format, sessions
 from shopkeep.web.deps import CheckedForm, DatabaseDep, RendererDep, SettingsDep

@@ -9,10 +9,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shopkeep.accounts import passwords
+from shopkeep.accounts.schemas import LogInForm
 from shopkeep.money import display, to_cents
-from shopkeep.sellers import passwords, service
+from shopkeep.sellers import service
 from shopkeep.sellers.products import NewProduct
-from shopkeep.sellers.schemas import LogInForm, ProductChanges, ProductIn
+from shopkeep.sellers.schemas import ProductChanges, ProductIn
 from shopkeep.web import format
 
 PRODUCT_FIELDS = ("name", "brand", "category_id", "price", "stock", "description")
