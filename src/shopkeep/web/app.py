@@ -21,6 +21,7 @@ from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
+from shopkeep.web.portal import LogInFirst
 
 # What a shopper reads for each error status when the error itself has nothing better to say.
 ERROR_TITLES = {
@@ -187,6 +188,11 @@ def _install_error_pages(app: FastAPI, headers: dict[str, str]) -> None:
         response.headers.update(headers)
         return response
 
+    async def log_in_first(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LogInFirst)
+        return exc.response
+
+    app.add_exception_handler(LogInFirst, log_in_first)
     app.add_exception_handler(ShopError, shop_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
