@@ -1,4 +1,4 @@
-"""The web application: the storefront and the seller portal on port 3000."""
+"""The web application: the storefront, the seller portal and the back office on port 3000."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
+from shopkeep.web.admin import pages as admin
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
 from shopkeep.web.portal import LogInFirst
 
@@ -142,7 +143,7 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders, sell):
+    for module in (shop, cart, orders, sell, admin):
         app.include_router(module.router)
     return app
 
