@@ -10,8 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from shopkeep.accounts import passwords, service
+from shopkeep.accounts import passwords, service, tokens
+from shopkeep.accounts.schemas import LogInForm
 from shopkeep.accounts.service import AccountKind, SignedIn, StoredCredentials
+from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.errors import BadRequest, Unauthorized
 
@@ -64,3 +66,27 @@ async def log_in(
         raise BadCredentials()
     await database.write(service.finish_login, kind, credentials, new_hash)
     return SignedIn(id=credentials.account_id, username=credentials.username)
+
+
+async def token_for_log_in(
+    database: Database,
+    settings: Settings,
+    kind: AccountKind,
+    form: LogInForm,
+    *,
+    audience: str | None,
+) -> dict[str, str]:
+    """The OAuth2 password flow's answer: an access token for `audience` when the form's
+    username and password are a `kind` account's (the errors of `log_in` otherwise)."""
+    account = await log_in(
+        database,
+        kind,
+        form.username,
+        form.password,
+        limit=settings.login_attempts,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    token = tokens.issue_token(
+        settings.resolved_secret_key, account.id, audience=audience, minutes=settings.token_minutes
+    )
+    return {"access_token": token, "token_type": "bearer"}

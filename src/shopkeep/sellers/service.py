@@ -22,7 +22,6 @@ from shopkeep.accounts.service import (
     UsernameTaken,
     account_columns,
     is_username,
-    signed_in,
 )
 from shopkeep.accounts.service import account_json as seller_json
 from shopkeep.catalog.models import Product
@@ -120,7 +119,3 @@ async def _with_products(
             }
         )
     return shown
-
-
-async def signed_in_seller(tx: Tx, seller_id: int) -> SignedInSeller | None:
-    return await signed_in(tx, SELLERS, seller_id)

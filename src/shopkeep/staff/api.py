@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Response
 
+from shopkeep.accounts.logins import token_for_log_in
 from shopkeep.accounts.schemas import AccessToken, LogInForm
 from shopkeep.deps import DatabaseDep, SettingsDep
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
-from shopkeep.staff import accounts
-from shopkeep.staff.tokens import issue_staff_token
+from shopkeep.staff.service import STAFF
+from shopkeep.staff.tokens import AUDIENCE
 
 router = APIRouter(tags=["back office"])
 
@@ -24,14 +24,4 @@ async def log_in(
     """Staff log-in, the OAuth2 password flow: a form with `username` and `password`. The
     token opens `/admin/...` and nothing else (it is not a seller's token). Repeated attempts
     for one username are limited (429 with `Retry-After`), as sellers' are."""
-    staff = await accounts.log_in(
-        database,
-        form.username,
-        form.password,
-        limit=settings.login_attempts,
-        window=timedelta(seconds=settings.login_window_seconds),
-    )
-    token = issue_staff_token(
-        settings.resolved_secret_key, staff.id, minutes=settings.token_minutes
-    )
-    return JSON({"access_token": token, "token_type": "bearer"})
+    return JSON(await token_for_log_in(database, settings, STAFF, form, audience=AUDIENCE))

@@ -2,14 +2,13 @@
 who is logged in (or sends them to log in), pages in the portal's layout, the log-in and
 log-out forms with the accounts' own limiter, the focus after an error, and pages of a list.
 
-Each portal is a `Portal`: its home path, its session cookie, how to find its accounts and log
-them in, and its log-in page. Forms post normally and redirect back (POST-redirect-GET);
+Each portal is a `Portal`: its home path, its session cookie, its kind of account and its
+log-in page. Forms post normally and redirect back (POST-redirect-GET);
 refused input comes back in the form, each problem next to its field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,12 +17,13 @@ from urllib.parse import quote
 from fastapi import Request, Response
 from pydantic import ValidationError
 
+from shopkeep.accounts import logins
 from shopkeep.accounts.logins import BadCredentials
 from shopkeep.accounts.schemas import LogInForm
-from shopkeep.accounts.service import SignedIn, TooManyLogins
+from shopkeep.accounts.service import AccountKind, SignedIn, TooManyLogins, signed_in
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.config import Settings
-from shopkeep.db import Database, Tx
+from shopkeep.db import Database
 from shopkeep.web import format
 from shopkeep.web.deps import DatabaseDep, RendererDep, SettingsDep
 from shopkeep.web.filters import page_links
@@ -32,9 +32,6 @@ from shopkeep.web.pages import Badge, Renderer, cart_badge, cart_id_of, redirect
 from shopkeep.web.sessions import SessionCookie
 
 LOG_IN_FIELDS = ("username", "password")
-FindAccount = Callable[[Tx, int], Awaitable[SignedIn | None]]
-# `log_in(database, username, password, *, limit, window)`: an account's own log-in.
-LogIn = Callable[..., Awaitable[SignedIn]]
 
 
 class LogInFirst(Exception):
@@ -50,10 +47,9 @@ class LogInFirst(Exception):
 class Portal:
     home: str
     session: SessionCookie
+    kind: AccountKind
     # What templates call the logged-in account ("seller", "staff").
     account_name: str
-    find_account: FindAccount
-    log_in: LogIn
     log_in_template: str
     # Said above the log-in form to a visitor sent there from another page.
     log_in_prompt: str
@@ -71,7 +67,7 @@ class Portal:
         account_id = self.session.account_id_of(request, settings.resolved_session_secret)
         if account_id is None:
             return None
-        return await database.read(self.find_account, account_id)
+        return await database.read(signed_in, self.kind, account_id)
 
     async def visit(
         self,
@@ -185,8 +181,9 @@ class Visit:
             try:
                 if not could_be_credentials(username, password):
                     raise BadCredentials()
-                account = await self.portal.log_in(
+                account = await logins.log_in(
                     self.database,
+                    self.portal.kind,
                     username,
                     password,
                     limit=self.settings.login_attempts,

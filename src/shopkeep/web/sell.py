@@ -50,9 +50,8 @@ SIGN_UP_RULES = {
 PORTAL = Portal(
     home=HOME,
     session=sessions.SELLER,
+    kind=service.SELLERS,
     account_name="seller",
-    find_account=service.signed_in_seller,
-    log_in=accounts.log_in,
     log_in_template="sell/login.html",
     log_in_prompt="Log in to manage your products.",
 )

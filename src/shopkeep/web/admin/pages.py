@@ -15,8 +15,7 @@ from shopkeep.admin import dashboard as figures
 from shopkeep.admin import export, orders
 from shopkeep.admin.orders import OrderFilter
 from shopkeep.admin.schemas import OrderFilters, OrderStatus
-from shopkeep.staff import accounts
-from shopkeep.staff.service import signed_in_staff
+from shopkeep.staff.service import STAFF
 from shopkeep.web import sessions
 from shopkeep.web.deps import CheckedForm
 from shopkeep.web.portal import Portal, Visit, page_asked, paging
@@ -37,9 +36,8 @@ STATUS_WORDS = {
 PORTAL = Portal(
     home=HOME,
     session=sessions.STAFF,
+    kind=STAFF,
     account_name="staff",
-    find_account=signed_in_staff,
-    log_in=accounts.log_in,
     log_in_template="admin/login.html",
     log_in_prompt="Log in to the back office.",
 )
