@@ -219,6 +219,7 @@ async def test_the_csv_export_has_a_row_per_line_follows_the_filters_and_defuses
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'filename="orders-paid.csv"' in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "private, no-store"
     rows = csv_rows(response.text)
     assert [(row["order_id"], row["product_id"]) for row in rows] == [
         (order["order_id"], str(formula["id"])),

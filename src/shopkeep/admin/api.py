@@ -58,7 +58,7 @@ async def export_orders(
     return StreamingResponse(
         export.orders_csv(database, found),
         media_type=export.MEDIA_TYPE,
-        headers={"Content-Disposition": f'attachment; filename="{export.file_name(found)}"'},
+        headers=export.download_headers(found),
     )
 
 

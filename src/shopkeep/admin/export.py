@@ -85,6 +85,14 @@ async def orders_csv(
             return
 
 
+def download_headers(found: OrderFilter) -> dict[str, str]:
+    """A download named after the filters, kept by no shared cache."""
+    return {
+        "Content-Disposition": f'attachment; filename="{file_name(found)}"',
+        "Cache-Control": "private, no-store",
+    }
+
+
 def file_name(found: OrderFilter) -> str:
     parts = ["orders"]
     if found.status:

@@ -134,10 +134,7 @@ async def order_export(visit: StaffVisit) -> Response:
     return StreamingResponse(
         export.orders_csv(visit.database, found),
         media_type=export.MEDIA_TYPE,
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.file_name(found)}"',
-            "Cache-Control": "private, no-store",
-        },
+        headers=export.download_headers(found),
     )
 
 
