@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 from fastapi import FastAPI
 
+from shopkeep.accounts import service as account_rules
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
@@ -24,9 +26,9 @@ from shopkeep.mail.transport import transport_for
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
 from shopkeep.sandbox.app import create_app as create_sandbox
-from shopkeep.sellers import accounts
-from shopkeep.sellers import service as sellers_service
+from shopkeep.sellers import accounts as seller_accounts
 from shopkeep.serving import serve_together
+from shopkeep.staff import accounts as staff_accounts
 from shopkeep.store.app import create_app as create_store
 from shopkeep.web.app import create_app as create_web
 
@@ -35,10 +37,12 @@ db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
 orders_app = typer.Typer(help="Order maintenance.", no_args_is_help=True)
 seller_app = typer.Typer(help="Seller accounts.", no_args_is_help=True)
 mail_app = typer.Typer(help="The emails the shop sends (its outbox).", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts for the back office.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(mail_app, name="mail")
 app.add_typer(orders_app, name="orders")
 app.add_typer(seller_app, name="seller")
+app.add_typer(staff_app, name="staff")
 
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
@@ -247,19 +251,26 @@ def orders_expire() -> None:
     typer.echo(f"Expired {asyncio.run(run())} orders.")
 
 
-@seller_app.command("create")
-def seller_create(
-    username: Annotated[str, typer.Argument(help="3 to 50 letters, digits, '_', '.' or '-'.")],
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin", help="Read the password from the first line of standard input."
-        ),
-    ] = False,
-) -> None:
-    """Create a seller account (asks for the password twice, without showing it)."""
-    if not sellers_service.is_username(username):
-        raise typer.BadParameter(f"must be {sellers_service.USERNAME_RULE}", param_hint="USERNAME")
+UsernameArgument = Annotated[
+    str, typer.Argument(help="3 to 50 letters, digits, '_', '.' or '-'.", show_default=False)
+]
+PasswordStdinOption = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin", help="Read the password from the first line of standard input."
+    ),
+]
+
+
+def _create_account(
+    username: str,
+    password_stdin: bool,
+    create: Callable[[Database, str, str], Awaitable[dict[str, Any]]],
+) -> dict[str, Any]:
+    """Ask for a password (twice, hidden; or one line of standard input) and create the
+    account with `create`; a refusal is said on standard error with exit status 1."""
+    if not account_rules.is_username(username):
+        raise typer.BadParameter(f"must be {account_rules.USERNAME_RULE}", param_hint="USERNAME")
     if password_stdin:
         password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
     else:
@@ -267,19 +278,33 @@ def seller_create(
     settings = Settings()
     upgrade(settings.resolved_database_url)
 
-    async def run() -> dict[str, object]:
+    async def run() -> dict[str, Any]:
         database = _database(settings)
         try:
-            return await accounts.sign_up(database, username, password)
+            return await create(database, username, password)
         finally:
             await database.close()
 
     try:
-        seller = asyncio.run(run())
+        return asyncio.run(run())
     except ShopError as error:
         typer.echo(f"Error: {error.detail}.", err=True)
         raise typer.Exit(1) from error
+
+
+@seller_app.command("create")
+def seller_create(username: UsernameArgument, password_stdin: PasswordStdinOption = False) -> None:
+    """Create a seller account (asks for the password twice, without showing it)."""
+    seller = _create_account(username, password_stdin, seller_accounts.sign_up)
     typer.echo(f"Created seller {seller['username']!r} (id {seller['id']}).")
+
+
+@staff_app.command("create")
+def staff_create(username: UsernameArgument, password_stdin: PasswordStdinOption = False) -> None:
+    """Create a staff account for the back office at /admin (asks for the password twice,
+    without showing it)."""
+    staff = _create_account(username, password_stdin, staff_accounts.create_staff)
+    typer.echo(f"Created staff member {staff['username']!r} (id {staff['id']}).")
 
 
 def _say_where_mail_goes(settings: Settings) -> None:

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from shopkeep.accounts.service import forget_old_login_attempts
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.mail.sender import MailSender
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.client import PaymentsClient
-from shopkeep.sellers.service import forget_old_login_attempts
 
 log = logging.getLogger(__name__)
 

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "payment_events",
     "sellers",
     "login_attempts",
+    "staff",
 }
 SANDBOX_TABLES = {"sandbox_payments", "sandbox_callbacks", "sandbox_delivery_attempts"}
 UNMODELLED = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")

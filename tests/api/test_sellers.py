@@ -16,11 +16,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 
+from shopkeep.accounts.models import LoginAttempts
+from shopkeep.accounts.service import TooManyLogins, forget_old_login_attempts
 from shopkeep.config import Settings
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.sellers import accounts, tokens
-from shopkeep.sellers.models import LoginAttempts, Seller
-from shopkeep.sellers.service import TooManyLogins, forget_old_login_attempts
+from shopkeep.sellers.models import Seller
 from tests.helpers import PASSWORD, new_product, signed_up
 
 WINDOW = timedelta(seconds=60)

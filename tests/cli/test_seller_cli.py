@@ -18,9 +18,12 @@ from shopkeep.sellers import accounts
 from tests.cli.test_cli import SHOPKEEP
 
 
-def create(data_dir: Path, username: str, stdin: str) -> subprocess.CompletedProcess[str]:
+def create(
+    data_dir: Path, username: str, stdin: str, *, kind: str = "seller"
+) -> subprocess.CompletedProcess[str]:
+    """`shopkeep seller create` (or `staff create`) with the password on standard input."""
     return subprocess.run(
-        [SHOPKEEP, "seller", "create", username, "--password-stdin"],
+        [SHOPKEEP, kind, "create", username, "--password-stdin"],
         env={**os.environ, "SHOPKEEP_DATA_DIR": str(data_dir)},
         input=stdin,
         capture_output=True,

@@ -7,8 +7,9 @@ from datetime import timedelta
 import jwt
 import pytest
 
+from shopkeep.accounts import passwords
 from shopkeep.db import utcnow
-from shopkeep.sellers import passwords, tokens
+from shopkeep.sellers import tokens
 
 SECRET = "s" * 64
 

@@ -38,6 +38,9 @@ class CatalogState(Base):
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
+# A product at or below this many units shows among the back office's low-stock products.
+DEFAULT_LOW_STOCK_THRESHOLD = 5
+
 # Deleted products stay in the table (carts and orders point at them) but leave the catalog:
 # every catalog query says `deleted_at IS NULL`, and only such products are indexed.
 LISTED = "deleted_at IS NULL"
@@ -91,3 +94,8 @@ class Product(Base):
     # None: the store's own catalog; otherwise the seller who manages the product.
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), default=None)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    low_stock_threshold: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_LOW_STOCK_THRESHOLD,
+        server_default=str(DEFAULT_LOW_STOCK_THRESHOLD),
+    )

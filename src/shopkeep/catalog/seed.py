@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import delete, exists, insert, select, text
 
+from shopkeep.accounts.models import LoginAttempts
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
 from shopkeep.catalog.models import Category, Product
@@ -15,7 +16,8 @@ from shopkeep.db import Tx
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderLine
 from shopkeep.payments.models import PaymentEvent
-from shopkeep.sellers.models import LoginAttempts, Seller
+from shopkeep.sellers.models import Seller
+from shopkeep.staff.models import Staff
 
 BATCH_SIZE = 5_000
 
@@ -25,7 +27,8 @@ async def catalog_is_empty(tx: Tx) -> bool:
 
 
 async def reset_store(tx: Tx) -> None:
-    """Remove every product, cart, order, payment record and seller: a clean shop."""
+    """Remove every product, cart, order, payment record, seller and staff member: a clean
+    shop."""
     for model in (
         PaymentEvent,
         OutboxMail,
@@ -38,6 +41,7 @@ async def reset_store(tx: Tx) -> None:
         Category,
         LoginAttempts,
         Seller,
+        Staff,
     ):
         await tx.execute(delete(model))
 

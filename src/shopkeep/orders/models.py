@@ -22,6 +22,9 @@ class Order(Base):
     __table_args__ = (
         Index(None, "cart_id", "status"),
         Index(None, "status", "expires_at"),
+        # The back office's lists and export: newest first, of all orders or of one status.
+        Index(None, "created_at", "id"),
+        Index(None, "status", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)

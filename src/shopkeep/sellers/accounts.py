@@ -1,24 +1,17 @@
-"""Signing up and logging in: password work runs between transactions, never inside one.
-
-These take the `Database` rather than a transaction because Argon2 takes tens of milliseconds
-of CPU: holding a transaction meanwhile would hold up every other write (on SQLite, all writes
-of the process share one transaction at a time).
-"""
+"""Signing up and logging in as a seller, by the rules every account shares (see
+`shopkeep.accounts.logins`: password work runs between transactions, never inside one)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from shopkeep.accounts import logins
+from shopkeep.accounts.logins import BadCredentials
 from shopkeep.db import Database
-from shopkeep.errors import BadRequest, Unauthorized
-from shopkeep.sellers import passwords, service
-from shopkeep.sellers.service import SignedInSeller, StoredCredentials
+from shopkeep.sellers.service import SELLERS, SignedInSeller
 
-
-class BadCredentials(Unauthorized):
-    def __init__(self) -> None:
-        super().__init__("Incorrect username or password")
+__all__ = ["BadCredentials", "log_in", "sign_up"]
 
 
 async def sign_up(
@@ -26,15 +19,7 @@ async def sign_up(
 ) -> dict[str, Any]:
     """A new seller (with an already validated email address, if any); UsernameTaken (409)
     when the username is in use in any case."""
-    service.check_username(username)
-    try:
-        passwords.check_password(password)
-    except ValueError as error:
-        raise BadRequest(str(error)) from error
-    if await database.read(service.username_taken, username):
-        raise service.UsernameTaken()  # without spending a hash on it
-    password_hash = await passwords.hash_password(password)
-    return await database.write(service.create_seller, username, password_hash, email=email)
+    return await logins.sign_up(database, SELLERS, username, password, {"email": email})
 
 
 async def log_in(
@@ -47,20 +32,7 @@ async def log_in(
     now: datetime | None = None,
 ) -> SignedInSeller:
     """The seller whose username and password these are; BadCredentials (401) otherwise, or
-    TooManyLogins (429) past `limit` attempts for the username within `window`.
-
-    An unknown username costs the same work as a known one: the attempt is counted and a
-    password is verified.
-    """
-    credentials: StoredCredentials | None = None
-    if service.is_username(username):  # nothing else can be a seller's name
-        credentials = await database.write(
-            service.start_login, username, limit=limit, window=window, now=now
-        )
-    valid, new_hash = await passwords.verify_password(
-        password, credentials.password_hash if credentials else None
+    TooManyLogins (429) past `limit` attempts for the username within `window`."""
+    return await logins.log_in(
+        database, SELLERS, username, password, limit=limit, window=window, now=now
     )
-    if credentials is None or not valid:
-        raise BadCredentials()
-    await database.write(service.finish_login, credentials, new_hash)
-    return SignedInSeller(id=credentials.seller_id, username=credentials.username)

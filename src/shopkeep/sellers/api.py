@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Response
 
+from shopkeep.accounts.logins import token_for_log_in
+from shopkeep.accounts.schemas import AccessToken, LogInForm
 from shopkeep.catalog.schemas import MAX_PAGE, ProductDetail
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
 from shopkeep.sellers import accounts, products, service, tokens
 from shopkeep.sellers.deps import CurrentSeller
 from shopkeep.sellers.schemas import (
-    AccessToken,
     AccountChanges,
-    LogInForm,
     OwnAccount,
     ProductChanges,
     ProductIn,
@@ -24,6 +23,7 @@ from shopkeep.sellers.schemas import (
     SignedUp,
     SignUp,
 )
+from shopkeep.sellers.service import SELLERS
 from shopkeep.store.deps import DatabaseDep, IdInPath, SettingsDep
 
 router = APIRouter(tags=["sellers"])
@@ -47,17 +47,7 @@ async def log_in(
 ) -> Response:
     """The OAuth2 password flow: a form with `username` and `password` (any case of the
     username). Repeated attempts for one username are limited (429 with `Retry-After`)."""
-    seller = await accounts.log_in(
-        database,
-        form.username,
-        form.password,
-        limit=settings.login_attempts,
-        window=timedelta(seconds=settings.login_window_seconds),
-    )
-    token = tokens.issue_token(
-        settings.resolved_secret_key, seller.id, minutes=settings.token_minutes
-    )
-    return JSON({"access_token": token, "token_type": "bearer"})
+    return JSON(await token_for_log_in(database, settings, SELLERS, form, audience=None))
 
 
 @router.get("/sellers", response_model=list[SellerOut])

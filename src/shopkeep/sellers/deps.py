@@ -5,36 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
 
-from shopkeep.errors import Unauthorized
-from shopkeep.sellers import service, tokens
-from shopkeep.sellers.service import SignedInSeller
-from shopkeep.store.deps import DatabaseDep, SettingsDep
+from shopkeep.accounts.deps import bearer_account
+from shopkeep.sellers.service import SELLERS, SignedInSeller
 
-# `tokenUrl` lets the "Authorize" button of /docs log in with the password flow.
-bearer_token = OAuth2PasswordBearer(tokenUrl="auth/token", auto_error=False)
-
-
-async def current_seller(
-    database: DatabaseDep,
-    settings: SettingsDep,
-    token: Annotated[str | None, Depends(bearer_token)],
-) -> SignedInSeller:
-    """401 (with `WWW-Authenticate: Bearer`) unless the token is valid, unexpired and names a
-    seller who exists."""
-    if not token:
-        raise Unauthorized("Not authenticated")
-    try:
-        seller_id = tokens.seller_id_from_token(settings.resolved_secret_key, token)
-    except tokens.ExpiredToken as error:
-        raise Unauthorized("Access token has expired; log in again") from error
-    except tokens.InvalidToken as error:
-        raise Unauthorized("Invalid access token") from error
-    seller = await database.read(service.signed_in_seller, seller_id)
-    if seller is None:
-        raise Unauthorized("Invalid access token")
-    return seller
-
+# A seller's token has no audience: a staff or cart token is refused (401).
+current_seller = bearer_account(
+    SELLERS, audience=None, token_url="auth/token", what="a seller's access token"
+)
 
 CurrentSeller = Annotated[SignedInSeller, Depends(current_seller)]

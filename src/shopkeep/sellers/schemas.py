@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -14,35 +14,12 @@ from pydantic import (
     model_validator,
 )
 
+from shopkeep.accounts.schemas import AccessToken, Password, Username
 from shopkeep.catalog.schemas import NO_NUL, ProductOut
 from shopkeep.db import MAX_ID
 from shopkeep.money import MAX_AMOUNT, to_cents
 from shopkeep.orders.details import Email
-from shopkeep.sellers import passwords
-from shopkeep.sellers.models import USERNAME_MAX_LENGTH
 from shopkeep.sellers.products import MAX_STOCK, NewProduct
-from shopkeep.sellers.service import USERNAME_MIN_LENGTH, USERNAME_PATTERN
-
-Username = Annotated[
-    str,
-    Field(
-        min_length=USERNAME_MIN_LENGTH,
-        max_length=USERNAME_MAX_LENGTH,
-        pattern=USERNAME_PATTERN,
-        description="Letters, digits, '_', '.' or '-'. Unique whatever the case: "
-        "'Alice' and 'alice' are the same seller.",
-        examples=["alice"],
-    ),
-]
-Password = Annotated[
-    str,
-    Field(
-        min_length=passwords.MIN_LENGTH,
-        max_length=passwords.MAX_LENGTH,
-        json_schema_extra={"format": "password"},
-    ),
-]
-
 
 SellerEmail = Annotated[
     Email | None,
@@ -64,14 +41,6 @@ class AccountChanges(BaseModel):
     email: SellerEmail = None
 
 
-class LogInForm(BaseModel):
-    """The OAuth2 password flow's form (`application/x-www-form-urlencoded`)."""
-
-    grant_type: Literal["password"] | None = None
-    username: str = Field(max_length=256)
-    password: str = Field(max_length=passwords.MAX_LENGTH, json_schema_extra={"format": "password"})
-
-
 class SellerOut(BaseModel):
     id: int
     username: str
@@ -87,11 +56,6 @@ class SellerDetail(SellerOut):
 
 class OwnAccount(SellerDetail):
     email: str | None
-
-
-class AccessToken(BaseModel):
-    access_token: str
-    token_type: Literal["bearer"]
 
 
 class SignedUp(AccessToken):

@@ -1,4 +1,5 @@
-"""Seller rules: accounts, and the log-in limiter's counter.
+"""Seller rules: sellers' accounts (see `shopkeep.accounts` for what they share with staff)
+and the sellers the catalog shows.
 
 Usernames are unique whatever their case ("Alice" and "alice" are one seller, who logs in with
 either spelling); the spelling given at sign-up is the one shown.
@@ -6,35 +7,45 @@ either spelling); the spelling given at sign-up is the one shown.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 
+from shopkeep.accounts.service import (
+    USERNAME_MIN_LENGTH,
+    USERNAME_PATTERN,
+    USERNAME_RULE,
+    AccountKind,
+    SignedIn,
+    TooManyLogins,
+    UsernameTaken,
+    account_columns,
+    is_username,
+)
+from shopkeep.accounts.service import account_json as seller_json
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import LISTED, PRODUCT_COLUMNS, product_json
-from shopkeep.db import MAX_ID, Tx, utcnow
-from shopkeep.errors import BadRequest, Conflict, NotFound, TooManyRequests
-from shopkeep.sellers.models import USERNAME_MAX_LENGTH, LoginAttempts, Seller
+from shopkeep.db import MAX_ID, Tx
+from shopkeep.errors import NotFound
+from shopkeep.sellers.models import Seller
 
-USERNAME_MIN_LENGTH = 3
-USERNAME_PATTERN = rf"^[A-Za-z0-9_.-]{{{USERNAME_MIN_LENGTH},{USERNAME_MAX_LENGTH}}}$"
-USERNAME_RULE = (
-    f"{USERNAME_MIN_LENGTH} to {USERNAME_MAX_LENGTH} characters: letters, digits, '_', '.' or '-'"
-)
-_USERNAME = re.compile(USERNAME_PATTERN)
+# The account rules sellers share with staff, as the sellers' portal and API name them.
+__all__ = [
+    "USERNAME_MIN_LENGTH",
+    "USERNAME_PATTERN",
+    "USERNAME_RULE",
+    "TooManyLogins",
+    "UsernameTaken",
+    "is_username",
+    "seller_json",
+]
+
+SELLERS = AccountKind("seller", Seller)
 # How many of a seller's products `get_seller` lists; `GET /products?seller_id=` pages through all.
 SELLER_PRODUCTS_SHOWN = 100
-
-
-class UsernameTaken(Conflict):
-    def __init__(self) -> None:
-        super().__init__("Username is already taken")
+# The seller a session or an access token was issued to.
+SignedInSeller = SignedIn
 
 
 class SellerNotFound(NotFound):
@@ -42,84 +53,7 @@ class SellerNotFound(NotFound):
         super().__init__("Seller not found")
 
 
-class TooManyLogins(TooManyRequests):
-    def __init__(self, retry_after_seconds: int) -> None:
-        super().__init__(
-            "Too many log-in attempts for this username; "
-            f"try again in {retry_after_seconds} seconds",
-            retry_after_seconds,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class SignedInSeller:
-    """The seller an access token was issued to."""
-
-    id: int
-    username: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredCredentials:
-    seller_id: int
-    username: str
-    password_hash: str
-
-
-def is_username(value: str) -> bool:
-    return _USERNAME.fullmatch(value) is not None
-
-
-def check_username(username: str) -> None:
-    if not is_username(username):
-        raise BadRequest(f"Username must be {USERNAME_RULE}")
-
-
-def username_key(username: str) -> str:
-    """What uniqueness and log-in compare (usernames are ASCII, so SQL's lower() agrees)."""
-    return username.lower()
-
-
-def seller_json(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "username": row.username, "created_at": row.created_at.isoformat()}
-
-
-_SELLER_COLUMNS = (Seller.id, Seller.username, Seller.created_at)
-
-
-async def username_taken(tx: Tx, username: str) -> bool:
-    key = username_key(username)
-    return await tx.scalar(select(Seller.id).where(Seller.username_key == key)) is not None
-
-
-async def create_seller(
-    tx: Tx,
-    username: str,
-    password_hash: str,
-    *,
-    email: str | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """A new seller with an already hashed password (and an email address already validated,
-    if any); UsernameTaken if the name is in use in any case."""
-    check_username(username)
-    insert_ = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-    row = (
-        await tx.execute(
-            insert_(Seller)
-            .values(
-                username=username,
-                password_hash=password_hash,
-                email=email,
-                created_at=now or utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=[Seller.username_key])
-            .returning(*_SELLER_COLUMNS)
-        )
-    ).first()
-    if row is None:
-        raise UsernameTaken()
-    return seller_json(row)
+_SELLER_COLUMNS = account_columns(SELLERS)
 
 
 async def list_sellers(tx: Tx, page: int = 1, page_size: int = 50) -> list[dict[str, Any]]:
@@ -199,81 +133,3 @@ async def _with_products(
             }
         )
     return shown
-
-
-async def signed_in_seller(tx: Tx, seller_id: int) -> SignedInSeller | None:
-    row = (
-        await tx.execute(select(Seller.id, Seller.username).where(Seller.id == seller_id))
-    ).first()
-    return None if row is None else SignedInSeller(id=row.id, username=row.username)
-
-
-async def start_login(
-    tx: Tx, username: str, *, limit: int, window: timedelta, now: datetime | None = None
-) -> StoredCredentials | None:
-    """Count a log-in attempt for `username`, then return its stored credentials (None for an
-    unknown username, which is counted all the same).
-
-    The attempt is counted before the password is checked, in one atomic statement, so that
-    concurrent guesses cannot slip past the limit. Past `limit` attempts within `window` of the
-    first, TooManyLogins says when the window ends (and this attempt is not counted).
-    """
-    now = now or utcnow()
-    key = username_key(username)
-    insert_ = postgresql.insert if tx.dialect == "postgresql" else sqlite.insert
-    statement = insert_(LoginAttempts).values(username_key=key, window_start=now, attempts=1)
-    window_over = LoginAttempts.window_start <= now - window
-    counted = (
-        await tx.execute(
-            statement.on_conflict_do_update(
-                index_elements=[LoginAttempts.username_key],
-                set_={
-                    "window_start": case(
-                        (window_over, statement.excluded.window_start),
-                        else_=LoginAttempts.window_start,
-                    ),
-                    "attempts": case((window_over, 1), else_=LoginAttempts.attempts + 1),
-                },
-            ).returning(LoginAttempts.window_start, LoginAttempts.attempts)
-        )
-    ).one()
-    if counted.attempts > limit:
-        remaining = (counted.window_start + window - now).total_seconds()
-        raise TooManyLogins(max(1, math.ceil(remaining)))
-    row = (
-        await tx.execute(
-            select(Seller.id, Seller.username, Seller.password_hash).where(
-                Seller.username_key == key
-            )
-        )
-    ).first()
-    if row is None:
-        return None
-    return StoredCredentials(
-        seller_id=row.id, username=row.username, password_hash=row.password_hash
-    )
-
-
-async def finish_login(
-    tx: Tx, credentials: StoredCredentials, new_password_hash: str | None
-) -> None:
-    """After a correct password: the username's attempts start over, and a hash made with
-    outdated parameters is replaced."""
-    key = username_key(credentials.username)
-    await tx.execute(delete(LoginAttempts).where(LoginAttempts.username_key == key))
-    if new_password_hash is not None:
-        await tx.execute(
-            update(Seller)
-            .where(Seller.id == credentials.seller_id)
-            .values(password_hash=new_password_hash)
-        )
-
-
-async def forget_old_login_attempts(
-    tx: Tx, *, window: timedelta, now: datetime | None = None
-) -> int:
-    """Drop counters whose window is over (they would start over anyway). Returns how many."""
-    result = await tx.execute(
-        delete(LoginAttempts).where(LoginAttempts.window_start <= (now or utcnow()) - window)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)

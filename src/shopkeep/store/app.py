@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from shopkeep import __version__, upkeep
+from shopkeep.admin.api import router as admin_router
 from shopkeep.carts.api import router as carts_router
 from shopkeep.catalog.api import router as catalog_router
 from shopkeep.config import Settings
@@ -18,6 +19,7 @@ from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.sellers.api import router as sellers_router
+from shopkeep.staff.api import router as staff_router
 from shopkeep.store.compat.api import router as compat_router
 
 
@@ -72,6 +74,8 @@ def create_app(
         orders_router,
         payments_router,
         compat_router,
+        staff_router,
+        admin_router,
     ):
         app.include_router(router)
     return app

@@ -1,4 +1,4 @@
-"""The web application: the storefront and the seller portal on port 3000."""
+"""The web application: the storefront, the seller portal and the back office on port 3000."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
+from shopkeep.web.admin import pages as admin
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
+from shopkeep.web.portal import LogInFirst
 
 # What a shopper reads for each error status when the error itself has nothing better to say.
 ERROR_TITLES = {
@@ -141,7 +143,7 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders, sell):
+    for module in (shop, cart, orders, sell, admin):
         app.include_router(module.router)
     return app
 
@@ -187,6 +189,11 @@ def _install_error_pages(app: FastAPI, headers: dict[str, str]) -> None:
         response.headers.update(headers)
         return response
 
+    async def log_in_first(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, LogInFirst)
+        return exc.response
+
+    app.add_exception_handler(LogInFirst, log_in_first)
     app.add_exception_handler(ShopError, shop_error)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_request)

@@ -24,6 +24,11 @@ def price(cents: int) -> str:
     return display(cents)
 
 
+def amount(value: float) -> str:
+    """An amount as the services report it, shown as a price: `89.99` → `$89.99`."""
+    return display(cents_of(value))
+
+
 def rating(value: float) -> str:
     return f"{value:.1f}"
 

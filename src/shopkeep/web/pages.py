@@ -117,6 +117,7 @@ class Renderer:
         )
         self.env.filters.update(
             price=format.price,
+            amount=format.amount,
             rating=format.rating,
             stars=format.stars,
             plural=format.plural,

@@ -9,10 +9,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shopkeep.accounts import passwords
 from shopkeep.money import display, to_cents
-from shopkeep.sellers import passwords, service
+from shopkeep.sellers import service
 from shopkeep.sellers.products import NewProduct
-from shopkeep.sellers.schemas import AccountChanges, LogInForm, ProductChanges, ProductIn
+from shopkeep.sellers.schemas import AccountChanges, ProductChanges, ProductIn
 from shopkeep.web import format
 from shopkeep.web.forms import field_errors, length_problem
 
@@ -143,23 +144,3 @@ def sign_up_errors(username: str, password: str, password_again: str) -> dict[st
         if password_again != password:
             errors["password_again"] = "The two passwords differ: type the same one twice."
     return errors
-
-
-def log_in_errors(username: str, password: str) -> dict[str, str]:
-    """Fields left empty; anything else is for the log-in itself to judge."""
-    errors: dict[str, str] = {}
-    if not username:
-        errors["username"] = "Enter your username."
-    if not password:
-        errors["password"] = "Enter your password."
-    return errors
-
-
-def could_be_credentials(username: str, password: str) -> bool:
-    """Whether the API's log-in form would take these at all; longer ones cannot match a
-    seller, and are not worth a password hash."""
-    try:
-        LogInForm(username=username, password=password)
-    except ValidationError:
-        return False
-    return True

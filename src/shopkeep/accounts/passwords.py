@@ -40,13 +40,13 @@ async def verify_password(password: str, password_hash: str | None) -> tuple[boo
     """Whether `password` matches `password_hash`, and a new hash to store when the stored one
     was made with other parameters than today's.
 
-    Without a hash (no such seller) the password is checked against a dummy hash all the same,
+    Without a hash (no such account) the password is checked against a dummy hash all the same,
     so that an answer takes as long whether or not the username exists.
     """
     global _dummy_hash
     if password_hash is None:
         if _dummy_hash is None:
-            _dummy_hash = await hash_password("no seller has this password")
+            _dummy_hash = await hash_password("no account has this password")
         await asyncio.get_running_loop().run_in_executor(_workers, _verify, password, _dummy_hash)
         return False, None
     return await asyncio.get_running_loop().run_in_executor(

@@ -1,0 +1,75 @@
+"""The back office's dashboard: sales today and over the last 7 days, orders waiting to ship,
+and products running low.
+
+Days are UTC days. An order counts as sold on the day it was placed (payment follows within
+its time to pay). Until shipments exist every paid order is waiting to ship.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from shopkeep.catalog.models import Product
+from shopkeep.catalog.service import LISTED
+from shopkeep.db import Tx, utcnow
+from shopkeep.money import as_json_number
+from shopkeep.orders.models import PAID, Order
+
+LOW_STOCK_SHOWN = 20
+WEEK_DAYS = 7
+
+
+async def _sales_since(tx: Tx, start: datetime) -> dict[str, Any]:
+    row = (
+        await tx.execute(
+            select(func.count().label("orders"), func.sum(Order.total_cents).label("cents")).where(
+                Order.status == PAID, Order.created_at >= start
+            )
+        )
+    ).one()
+    return {
+        "since": start.isoformat(),
+        "paid_orders": int(row.orders),
+        "revenue": as_json_number(int(row.cents or 0)),
+    }
+
+
+async def dashboard(
+    tx: Tx, *, now: datetime | None = None, low_stock_shown: int = LOW_STOCK_SHOWN
+) -> dict[str, Any]:
+    now = now or utcnow()
+    today = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
+    to_ship = await tx.scalar(select(func.count()).select_from(Order).where(Order.status == PAID))
+    low = Product.stock <= Product.low_stock_threshold
+    low_total = await tx.scalar(select(func.count()).select_from(Product).where(LISTED, low))
+    low_rows = await tx.execute(
+        select(
+            Product.id,
+            Product.name,
+            Product.stock,
+            Product.low_stock_threshold,
+            Product.seller_id,
+        )
+        .where(LISTED, low)
+        .order_by(Product.stock, Product.id)
+        .limit(low_stock_shown)
+    )
+    return {
+        "today": await _sales_since(tx, today),
+        "last_7_days": await _sales_since(tx, today - timedelta(days=WEEK_DAYS - 1)),
+        "waiting_to_ship": int(to_ship or 0),
+        "low_stock_total": int(low_total or 0),
+        "low_stock": [
+            {
+                "id": row.id,
+                "name": row.name,
+                "stock": row.stock,
+                "low_stock_threshold": row.low_stock_threshold,
+                "seller_id": row.seller_id,
+            }
+            for row in low_rows
+        ],
+    }
