@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +23,7 @@ from shopkeep.db import Tx, create_database, utcnow
 from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
+from tests.servers import shopkeep_command
 
 EXPECTED_TABLES = {
     "categories",
@@ -63,11 +67,16 @@ def _schema_report(connection: Connection) -> tuple[set[str], list[Any]]:
 
 
 @pytest.fixture
-async def fresh_url(request: pytest.FixtureRequest, tmp_path: Any, database_url: str) -> str:
+async def fresh_url(tmp_path: Path, database_url: str) -> str:
     """An empty database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    return await empty_database(database_url, tmp_path)
+
+
+async def empty_database(database_url: str, directory: Path) -> str:
+    """A new, empty database of the same kind as `database_url`."""
     name = "fresh_" + secrets.token_hex(4)
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{directory / name}.db"
     admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
     async with admin.connect() as connection:
         await connection.execute(text(f"CREATE DATABASE {name}"))
@@ -206,3 +215,87 @@ async def test_open_carts_start_with_their_total_as_cached_total(fresh_url: str)
     )
     assert count == 3
     await asyncio.to_thread(upgrade, fresh_url)
+
+
+def _upgrade_process(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    """`shopkeep db upgrade` of `url`, as a separate process (its log on stdout)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEP_")}
+    return subprocess.Popen(
+        [str(shopkeep_command()), "db", "upgrade"],
+        env={
+            **inherited,
+            "PYTHONUNBUFFERED": "1",
+            "SHOPKEEP_DATABASE_URL": url,
+            "SHOPKEEP_DATA_DIR": str(data_dir),
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_for_line(process: subprocess.Popen[bytes], marker: bytes) -> None:
+    """Read the process's output until a line holds `marker`."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if marker in line:
+            return
+    raise AssertionError(f"the process ended without saying {marker!r}")
+
+
+async def _revision(url: str) -> str | None:
+    """The store schema's revision, None when nothing was ever committed."""
+
+    def read(connection: Connection) -> str | None:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=pool.NullPool)
+        with engine.connect() as connection:
+            revision = read(connection)
+        engine.dispose()
+        return revision
+    async_engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with async_engine.connect() as connection:
+        revision = await connection.run_sync(read)
+    await async_engine.dispose()
+    return revision
+
+
+HEAD = "0003"
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_an_upgrade_killed_at_any_moment_leaves_the_old_or_the_new_revision(
+    database_url: str, tmp_path: Path
+) -> None:
+    killed_while_running = 0
+    # SIGKILL this many milliseconds after Alembic says it started the first revision.
+    for delay_ms in (0, 2, 5, 10, 20, 40, 80, 160):
+        url = await empty_database(database_url, tmp_path)
+        process = _upgrade_process(url, tmp_path)
+        await asyncio.to_thread(_wait_for_line, process, b"Running upgrade  -> 0001")
+        await asyncio.sleep(delay_ms / 1000)
+        process.kill()
+        if await asyncio.to_thread(process.wait) != 0:
+            killed_while_running += 1
+        assert await _revision(url) in (None, HEAD), f"killed after {delay_ms} ms"
+        again = _upgrade_process(url, tmp_path)
+        output, _ = await asyncio.to_thread(again.communicate)
+        assert again.returncode == 0, output.decode()
+        assert await _revision(url) == HEAD
+        assert await catalog_view(url, "keyboard") == ({}, [])
+    assert killed_while_running >= 3  # the early kills landed before the upgrade had finished
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_three_processes_upgrading_one_empty_database_at_once_all_succeed(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    processes = [_upgrade_process(fresh_url, tmp_path) for _ in range(3)]
+    for process in processes:
+        output, _ = await asyncio.to_thread(process.communicate)
+        assert process.returncode == 0, output.decode()
+    assert await _revision(fresh_url) == HEAD
