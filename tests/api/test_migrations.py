@@ -36,7 +36,13 @@ EXPECTED_TABLES = {
     "sellers",
     "login_attempts",
 }
-SANDBOX_TABLES = {"sandbox_payments", "sandbox_callbacks", "sandbox_delivery_attempts"}
+SANDBOX_TABLES = {
+    "sandbox_payments",
+    "sandbox_callbacks",
+    "sandbox_delivery_attempts",
+    "sandbox_refunds",
+    "sandbox_idempotency_keys",
+}
 UNMODELLED = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")
 
 
