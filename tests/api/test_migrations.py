@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import secrets
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from shopkeep.db import Tx, create_database, utcnow
 from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
+from tests.helpers import empty_database
 from tests.servers import shopkeep_command
 
 EXPECTED_TABLES = {
@@ -35,6 +35,11 @@ EXPECTED_TABLES = {
     "payment_events",
     "sellers",
     "login_attempts",
+    "payments",
+    "payment_cancellations",
+    "refunds",
+    "applied_refunds",
+    "order_events",
 }
 SANDBOX_TABLES = {
     "sandbox_payments",
@@ -76,18 +81,6 @@ def _schema_report(connection: Connection) -> tuple[set[str], list[Any]]:
 async def fresh_url(tmp_path: Path, database_url: str) -> str:
     """An empty database of the same kind as `database_url`."""
     return await empty_database(database_url, tmp_path)
-
-
-async def empty_database(database_url: str, directory: Path) -> str:
-    """A new, empty database of the same kind as `database_url`."""
-    name = "fresh_" + secrets.token_hex(4)
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{directory / name}.db"
-    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
-    await admin.dispose()
-    return database_url.rsplit("/", 1)[0] + f"/{name}"
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
@@ -270,7 +263,7 @@ async def _revision(url: str) -> str | None:
     return revision
 
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")

@@ -12,8 +12,9 @@ from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Tx
-from shopkeep.orders.models import Order, OrderLine
-from shopkeep.payments.models import PaymentEvent
+from shopkeep.orders.models import Order, OrderEvent, OrderLine
+from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
+from shopkeep.refunds.models import AppliedRefund, Refund
 from shopkeep.sellers.models import LoginAttempts, Seller
 
 BATCH_SIZE = 5_000
@@ -27,6 +28,11 @@ async def reset_store(tx: Tx) -> None:
     """Remove every product, cart, order, payment record and seller: a clean shop."""
     for model in (
         PaymentEvent,
+        Payment,
+        PaymentCancellation,
+        Refund,
+        AppliedRefund,
+        OrderEvent,
         OrderLine,
         Order,
         CartItem,
