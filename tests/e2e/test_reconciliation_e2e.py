@@ -14,13 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from shopkeep.db import Tx, create_database, utcnow
 from shopkeep.orders.models import Order
 from shopkeep.orders.service import expire_orders
+from shopkeep.refunds.service import REFUNDS
 from tests.conftest import WEBHOOK_SECRET
-from tests.helpers import empty_database
+from tests.helpers import empty_database, signed_callback
 from tests.invariants import assert_stock_invariant, stock_levels
 from tests.postgres import free_port
 from tests.servers import Server, eventually, running
@@ -335,3 +336,66 @@ def test_a_refund_callback_is_applied_once_across_a_sandbox_kill(pair: Pair) -> 
         shown = store.get(f"/orders/{order['order_id']}").json()
         assert shown["refunded"] == 20 and shown["payment_status"] == "partially_refunded"
         assert [event["kind"] for event in shown["history"]].count("refunded") == 1
+
+
+def refund_jobs(pair: Pair) -> list[dict[str, Any]]:
+    async def read(database: Any) -> list[dict[str, Any]]:
+        async def work(tx: Tx) -> list[dict[str, Any]]:
+            return [dict(row) for row in (await tx.execute(select(REFUNDS))).mappings()]
+
+        rows: list[dict[str, Any]] = await database.read(work)
+        return rows
+
+    jobs: list[dict[str, Any]] = pair.run(read)
+    return jobs
+
+
+def test_a_refund_the_sandbox_cannot_take_is_retried_across_a_store_restart(
+    pair: Pair,
+) -> None:
+    with pair.sandbox() as sandbox_server:
+        with pair.store() as store_server, httpx.Client(base_url=pair.store_url) as store:
+            initial = pair.run(stock_levels)
+            order = checkout(store)
+            payment = hosted(store, order["order_id"])
+            store_server.kill()
+        assert httpx.post(payment["checkout_url"], data=CARD).status_code == 303
+        sandbox_server.kill()
+    expire_now(pair, order["order_id"], expire=True)
+    # The sandbox's callback reaches the store while the sandbox itself is away.
+    body, headers = signed_callback(
+        {
+            "payment_id": payment["payment_id"],
+            "order_id": order["order_id"],
+            "amount": order["total"],
+            "status": "success",
+        }
+    )
+    with pair.store() as store_server:
+        answer = httpx.post(f"{pair.store_url}/payments/confirm", content=body, headers=headers)
+        assert answer.status_code == 200 and answer.json()["refund"] == "requested"
+        eventually(
+            lambda: (
+                [job for job in refund_jobs(pair) if job["attempts"] >= 1 and job["last_error"]]
+                or None
+            ),
+            "a failed attempt at the refund",
+        )
+        store_server.kill()
+    [job] = refund_jobs(pair)
+    assert job["state"] == "waiting" and job["provider_refund_id"] is None
+    with (
+        pair.store(),
+        pair.sandbox(),
+        httpx.Client(base_url=pair.payments_url) as sandbox,
+        httpx.Client(base_url=pair.store_url) as store,
+    ):
+        refunds = eventually(
+            lambda: refunded_at_sandbox(sandbox, payment["payment_id"]), "the refund", 60.0
+        )
+        assert [refund["amount"] for refund in refunds] == [order["total"]]
+        [job] = refund_jobs(pair)
+        assert job["state"] == "done" and job["provider_refund_id"] == refunds[0]["refund_id"]
+        shown = store.get(f"/orders/{order['order_id']}").json()
+        assert (shown["status"], shown["payment_status"]) == ("expired", "refunded")
+        assert_invariant(pair, initial)
