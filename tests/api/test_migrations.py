@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -16,14 +19,16 @@ from sqlalchemy import create_engine, inspect, pool, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductQuery, list_categories, search_products
 from shopkeep.db import Tx, create_database, utcnow
 from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
+from tests.conftest import WEBHOOK_SECRET
 from tests.helpers import empty_database
-from tests.servers import shopkeep_command
+from tests.servers import running_store, shopkeep_command
 
 EXPECTED_TABLES = {
     "categories",
@@ -298,3 +303,18 @@ async def test_three_processes_upgrading_one_empty_database_at_once_all_succeed(
         output, _ = await asyncio.to_thread(process.communicate)
         assert process.returncode == 0, output.decode()
     assert await _revision(fresh_url) == HEAD
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_three_stores_started_at_once_on_an_empty_database_all_come_up(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    env = {
+        "SHOPKEEP_DATA_DIR": str(tmp_path),
+        "SHOPKEEP_DATABASE_URL": fresh_url,
+        "SHOPKEEP_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    with ExitStack() as stores, ThreadPoolExecutor(3) as starting:
+        urls = list(starting.map(lambda _: stores.enter_context(running_store(env)), range(3)))
+        totals = {httpx.get(f"{url}/products").json()["total"] for url in urls}
+    assert totals == {len(DEMO_PRODUCTS)}  # the demo catalog, loaded once

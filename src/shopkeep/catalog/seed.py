@@ -84,6 +84,25 @@ async def sync_product_ids(tx: Tx) -> None:
         )
 
 
+async def load_demo_catalog_if_empty(tx: Tx) -> int:
+    """The demo catalog into an empty catalog, in one transaction; how many products were
+    loaded. Processes starting together on one new database load it once: SQLite runs one
+    writer at a time, and on PostgreSQL a transaction-scoped advisory lock makes the others
+    wait, then find the catalog loaded."""
+    if tx.dialect == "postgresql":
+        await tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEMO_LOAD_LOCK})
+    if not await catalog_is_empty(tx):
+        return 0
+    await ensure_categories(tx)
+    await insert_products(tx, 1, list(DEMO_PRODUCTS))
+    await sync_product_ids(tx)
+    return len(DEMO_PRODUCTS)
+
+
+# An arbitrary constant key of PostgreSQL's advisory locks, for loading the demo catalog.
+DEMO_LOAD_LOCK = 0x5E0D_CA7A
+
+
 async def analyze(tx: Tx) -> None:
     """Refresh the query planner's statistics after a bulk load."""
     await tx.execute(text("ANALYZE"))
