@@ -193,3 +193,19 @@ async def test_the_pages_have_an_icon(shop: InProcessShop) -> None:
     assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
     legacy = await shop.sandbox.get("/favicon.ico")
     assert legacy.status_code == 301 and legacy.headers["location"] == "/static/favicon.svg"
+
+
+async def test_an_order_has_one_open_hosted_payment_however_often_it_is_started(
+    shop: InProcessShop,
+) -> None:
+    order = await checked_out(shop.store, (KEYBOARD, 1))
+    start = {"return_url": "http://shop.test/orders/back"}
+    answers = await asyncio.gather(
+        *(shop.store.post(f"/orders/{order['order_id']}/payment", json=start) for _ in range(5))
+    )
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.json()["payment_id"] for answer in answers}) == 1
+    later = await shop.store.post(f"/orders/{order['order_id']}/payment", json=start)
+    assert later.json()["payment_id"] == answers[0].json()["payment_id"]
+    listed = await shop.sandbox.get("/payments", params={"order_id": order["order_id"]})
+    assert len(listed.json()["payments"]) == 1
