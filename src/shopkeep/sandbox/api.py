@@ -115,7 +115,7 @@ async def refund_payment(
         refunds.refund, new, refund_callback_url(settings), key
     )
     background = None if callback_id is None else BackgroundTask(courier.deliver, callback_id)
-    return JSON(_refund_json(made, None), status_code=201, background=background)
+    return JSON(_refund_json(made), status_code=201, background=background)
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, responses=error_responses(404))
@@ -159,15 +159,15 @@ def _payment_json(
         "processed_at": view.processed_at,
         "amount_refunded": as_json_number(view.refunded_cents),
         "refunded": view.fully_refunded,
-        "refunds": [_refund_json(refund, None) for refund in view.refunds],
+        "refunds": [_refund_json(refund) for refund in view.refunds],
     }
     if record is not None:
         body["callback"] = record
     return body
 
 
-def _refund_json(refund: service.RefundView, record: dict[str, Any] | None) -> dict[str, Any]:
-    body: dict[str, Any] = {
+def _refund_json(refund: service.RefundView) -> dict[str, Any]:
+    return {
         "refund_id": refund.id,
         "payment_id": refund.payment_id,
         "amount": as_json_number(refund.amount_cents),
@@ -175,6 +175,3 @@ def _refund_json(refund: service.RefundView, record: dict[str, Any] | None) -> d
         "status": refund.status,
         "created_at": refund.created_at,
     }
-    if record is not None:
-        body["callback"] = record
-    return body
