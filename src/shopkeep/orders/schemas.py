@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
 
 
 class CheckoutOut(BaseModel):
@@ -17,6 +19,13 @@ class OrderItemOut(BaseModel):
     line_total: float
 
 
+class OrderEventOut(BaseModel):
+    at: str
+    kind: str
+    actor: str
+    message: str
+
+
 class OrderOut(BaseModel):
     order_id: str
     cart_id: str
@@ -28,3 +37,9 @@ class OrderOut(BaseModel):
     updated_at: str
     expires_at: str
     payment_id: str | None
+    refunded: float = Field(description="What was given back of the order's payments.")
+    payment_status: Literal["unpaid", "paid", "partially_refunded", "refunded"]
+    needs_attention: bool = Field(
+        description="Money arrived that could not pay the order (it is refunded automatically)."
+    )
+    history: list[OrderEventOut] = Field(description="The order's public events, oldest first.")
