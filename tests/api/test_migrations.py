@@ -23,7 +23,7 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductQuery, list_categories, search_products
 from shopkeep.db import Tx, create_database, utcnow
-from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
+from shopkeep.migrate import SANDBOX_MIGRATIONS, alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
 from tests.conftest import WEBHOOK_SECRET
@@ -318,3 +318,16 @@ def test_three_stores_started_at_once_on_an_empty_database_all_come_up(
         urls = list(starting.map(lambda _: stores.enter_context(running_store(env)), range(3)))
         totals = {httpx.get(f"{url}/products").json()["total"] for url in urls}
     assert totals == {len(DEMO_PRODUCTS)}  # the demo catalog, loaded once
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_the_reconciliation_migrations_go_down_and_up_again(fresh_url: str) -> None:
+    await asyncio.to_thread(upgrade, fresh_url)
+    await asyncio.to_thread(upgrade_sandbox, fresh_url)
+    store, sandbox = alembic_config(fresh_url), alembic_config(fresh_url, SANDBOX_MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, store, "0003")
+    await asyncio.to_thread(command.downgrade, sandbox, "s0001")
+    assert await _revision(fresh_url) == "0003"
+    await asyncio.to_thread(upgrade, fresh_url)
+    await asyncio.to_thread(upgrade_sandbox, fresh_url)
+    assert await _revision(fresh_url) == HEAD
