@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import event
+from sqlalchemy import event, pool, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shopkeep import signature
 from shopkeep.db import Database, PostgresDatabase, SQLiteDatabase
@@ -105,3 +108,15 @@ def counting_statements(database: Database) -> Iterator[list[str]]:
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+async def empty_database(database_url: str, directory: Path) -> str:
+    """A new, empty database of the same kind as `database_url`."""
+    name = "fresh_" + secrets.token_hex(4)
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{directory / name}.db"
+    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
+    async with admin.connect() as connection:
+        await connection.execute(text(f"CREATE DATABASE {name}"))
+    await admin.dispose()
+    return database_url.rsplit("/", 1)[0] + f"/{name}"

@@ -13,14 +13,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 
 from tests.postgres import free_port
+
+T = TypeVar("T")
 
 STARTUP_SECONDS = 15.0
 STOP_SECONDS = 10.0
@@ -224,3 +227,14 @@ def _read(path: Path) -> str:
 
 def _argv(pid: int) -> list[str]:
     return _read(Path(f"/proc/{pid}/cmdline")).split("\0")
+
+
+def eventually(check: Callable[[], T | None], what: str, seconds: float = 20.0) -> T:
+    """Poll another process's state until `check` returns a value (there is nothing in this
+    process to await)."""
+    deadline = time.monotonic() + seconds
+    while (value := check()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value

@@ -58,18 +58,25 @@ def _database(settings: Settings) -> Database:
 def _prepare(settings: Settings) -> None:
     """Migrate the schema and load the demo catalog into an empty database."""
     upgrade(settings.resolved_database_url)
-    asyncio.run(_load_catalog(settings, total=len(DEMO_PRODUCTS), reset=False, only_if_empty=True))
+    asyncio.run(_load_demo_catalog(settings))
 
 
-async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_empty: bool) -> int:
-    """Load `total` products; returns how many were loaded (0 when the catalog was kept)."""
+async def _load_demo_catalog(settings: Settings) -> None:
+    database = _database(settings)
+    try:
+        if await database.write(seed.load_demo_catalog_if_empty):
+            await database.write(seed.analyze)
+    finally:
+        await database.close()
+
+
+async def _load_catalog(settings: Settings, *, total: int, reset: bool) -> int:
+    """Load `total` products; returns how many were loaded."""
     database = _database(settings)
     try:
         if reset:
             await database.write(seed.reset_store)
         elif not await database.read(seed.catalog_is_empty):
-            if only_if_empty:
-                return 0
             raise typer.BadParameter(
                 "the catalog already has products; add --reset to replace everything"
             )
@@ -230,7 +237,7 @@ def db_seed(
     settings = Settings()
     upgrade(settings.resolved_database_url)
     total = max(products, len(DEMO_PRODUCTS))
-    loaded = asyncio.run(_load_catalog(settings, total=total, reset=reset, only_if_empty=False))
+    loaded = asyncio.run(_load_catalog(settings, total=total, reset=reset))
     typer.echo(f"Loaded {loaded} products.")
 
 

@@ -5,12 +5,14 @@ from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
 from shopkeep.mail.models import OutboxMail
-from shopkeep.orders.models import Order, OrderCustomer, OrderLine
-from shopkeep.payments.models import PaymentEvent
+from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
+from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
+from shopkeep.refunds.models import AppliedRefund, Refund
 from shopkeep.sellers.models import Seller
 from shopkeep.staff.models import Staff
 
 __all__ = [
+    "AppliedRefund",
     "Base",
     "Cart",
     "CartItem",
@@ -18,10 +20,14 @@ __all__ = [
     "LoginAttempts",
     "Order",
     "OrderCustomer",
+    "OrderEvent",
     "OrderLine",
     "OutboxMail",
+    "Payment",
+    "PaymentCancellation",
     "PaymentEvent",
     "Product",
+    "Refund",
     "Seller",
     "Staff",
 ]

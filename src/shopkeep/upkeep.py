@@ -1,5 +1,6 @@
 """What the store and the storefront hold while they run: the database, the payment client,
-the periodic upkeep every process may do (both jobs are idempotent) and the mail sender."""
+the periodic upkeep every process may do (idempotent), and the workers of the background
+jobs: the mail sender, and refunds and payment cancellations asked of the provider."""
 
 from __future__ import annotations
 
@@ -12,14 +13,20 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from shopkeep import jobs
 from shopkeep.accounts.service import forget_old_login_attempts
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.mail.sender import MailSender
 from shopkeep.orders.service import expire_orders
+from shopkeep.payments.cancellations import CANCELLATIONS, cancellation_work
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.refunds.service import REFUNDS, refund_work
 
 log = logging.getLogger(__name__)
+
+# Calls to the provider are retried until they succeed: never given up.
+PROVIDER_CALLS = jobs.Schedule(first_retry_seconds=1.0, max_retry_seconds=60.0)
 
 
 def payments_client(settings: Settings, given: PaymentsClient | None) -> PaymentsClient:
@@ -36,17 +43,26 @@ async def running(
         app.state.database = create_database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
-    app.state.mail = MailSender(app.state.database, settings)
-    background = [
-        asyncio.create_task(keep_up(app.state.database, settings)),
+    database = app.state.database
+    app.state.mail = MailSender(database, settings)
+    app.state.refund_jobs = jobs.Worker(
+        database, REFUNDS, refund_work(database, app.state.payments), PROVIDER_CALLS
+    )
+    cancellations = jobs.Worker(
+        database, CANCELLATIONS, cancellation_work(app.state.payments), PROVIDER_CALLS
+    )
+    tasks = [
+        asyncio.create_task(keep_up(database, settings, cancellations)),
         asyncio.create_task(app.state.mail.worker.run()),
+        asyncio.create_task(app.state.refund_jobs.run()),
+        asyncio.create_task(cancellations.run()),
     ]
     try:
         yield
     finally:
-        for task in background:
+        for task in tasks:
             task.cancel()
-        for task in background:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         if owns_payments:
@@ -55,9 +71,9 @@ async def running(
             await app.state.database.close()
 
 
-async def keep_up(database: Database, settings: Settings) -> None:
-    """Expire unpaid orders and forget finished log-in windows, every
-    `SHOPKEEP_EXPIRE_INTERVAL_SECONDS`."""
+async def keep_up(database: Database, settings: Settings, cancellations: jobs.Worker) -> None:
+    """Expire unpaid orders (and cancel their open payments at once) and forget finished
+    log-in windows, every `SHOPKEEP_EXPIRE_INTERVAL_SECONDS`."""
     login_window = timedelta(seconds=settings.login_window_seconds)
     while True:
         await asyncio.sleep(settings.expire_interval_seconds)
@@ -65,6 +81,7 @@ async def keep_up(database: Database, settings: Settings) -> None:
             expired = await database.write(expire_orders)
             if expired:
                 log.info("expired %d unpaid orders", expired)
+                cancellations.kick()
         except Exception:
             log.exception("expiring unpaid orders failed; will try again")
         try:

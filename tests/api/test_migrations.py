@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import asyncio
-import secrets
+import os
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, pool, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductQuery, list_categories, search_products
 from shopkeep.db import Tx, create_database, utcnow
-from shopkeep.migrate import alembic_config, upgrade, upgrade_sandbox
+from shopkeep.migrate import SANDBOX_MIGRATIONS, alembic_config, upgrade, upgrade_sandbox
 from shopkeep.models import Base
 from shopkeep.sandbox.models import SandboxBase
+from tests.conftest import WEBHOOK_SECRET
+from tests.helpers import empty_database
+from tests.servers import running_store, shopkeep_command
 
 EXPECTED_TABLES = {
     "categories",
@@ -32,8 +42,19 @@ EXPECTED_TABLES = {
     "sellers",
     "login_attempts",
     "staff",
+    "payments",
+    "payment_cancellations",
+    "refunds",
+    "applied_refunds",
+    "order_events",
 }
-SANDBOX_TABLES = {"sandbox_payments", "sandbox_callbacks", "sandbox_delivery_attempts"}
+SANDBOX_TABLES = {
+    "sandbox_payments",
+    "sandbox_callbacks",
+    "sandbox_delivery_attempts",
+    "sandbox_refunds",
+    "sandbox_idempotency_keys",
+}
 UNMODELLED = ("products_search", "ix_products_name_trgm", "ix_products_description_trgm")
 
 
@@ -64,16 +85,9 @@ def _schema_report(connection: Connection) -> tuple[set[str], list[Any]]:
 
 
 @pytest.fixture
-async def fresh_url(request: pytest.FixtureRequest, tmp_path: Any, database_url: str) -> str:
+async def fresh_url(tmp_path: Path, database_url: str) -> str:
     """An empty database of the same kind as `database_url`."""
-    if database_url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path / 'fresh.db'}"
-    name = "fresh_" + secrets.token_hex(4)
-    admin = create_async_engine(database_url, isolation_level="AUTOCOMMIT", poolclass=pool.NullPool)
-    async with admin.connect() as connection:
-        await connection.execute(text(f"CREATE DATABASE {name}"))
-    await admin.dispose()
-    return database_url.rsplit("/", 1)[0] + f"/{name}"
+    return await empty_database(database_url, tmp_path)
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
@@ -207,3 +221,116 @@ async def test_open_carts_start_with_their_total_as_cached_total(fresh_url: str)
     )
     assert count == 3
     await asyncio.to_thread(upgrade, fresh_url)
+
+
+def _upgrade_process(url: str, data_dir: Path) -> subprocess.Popen[bytes]:
+    """`shopkeep db upgrade` of `url`, as a separate process (its log on stdout)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("SHOPKEEP_")}
+    return subprocess.Popen(
+        [str(shopkeep_command()), "db", "upgrade"],
+        env={
+            **inherited,
+            "PYTHONUNBUFFERED": "1",
+            "SHOPKEEP_DATABASE_URL": url,
+            "SHOPKEEP_DATA_DIR": str(data_dir),
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def _wait_for_line(process: subprocess.Popen[bytes], marker: bytes) -> None:
+    """Read the process's output until a line holds `marker`."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if marker in line:
+            return
+    raise AssertionError(f"the process ended without saying {marker!r}")
+
+
+async def _revision(url: str) -> str | None:
+    """The store schema's revision, None when nothing was ever committed."""
+
+    def read(connection: Connection) -> str | None:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+    if url.startswith("sqlite"):
+        engine = create_engine(url, poolclass=pool.NullPool)
+        with engine.connect() as connection:
+            revision = read(connection)
+        engine.dispose()
+        return revision
+    async_engine = create_async_engine(url, poolclass=pool.NullPool)
+    async with async_engine.connect() as connection:
+        revision = await connection.run_sync(read)
+    await async_engine.dispose()
+    return revision
+
+
+# The newest store revision, whichever it is.
+HEAD = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_an_upgrade_killed_at_any_moment_leaves_the_old_or_the_new_revision(
+    database_url: str, tmp_path: Path
+) -> None:
+    killed_while_running = 0
+    # SIGKILL this many milliseconds after Alembic says it started the first revision.
+    for delay_ms in (0, 2, 5, 10, 20, 40, 80, 160):
+        url = await empty_database(database_url, tmp_path)
+        process = _upgrade_process(url, tmp_path)
+        await asyncio.to_thread(_wait_for_line, process, b"Running upgrade  -> 0001")
+        await asyncio.sleep(delay_ms / 1000)
+        process.kill()
+        if await asyncio.to_thread(process.wait) != 0:
+            killed_while_running += 1
+        assert await _revision(url) in (None, HEAD), f"killed after {delay_ms} ms"
+        again = _upgrade_process(url, tmp_path)
+        output, _ = await asyncio.to_thread(again.communicate)
+        assert again.returncode == 0, output.decode()
+        assert await _revision(url) == HEAD
+        assert await catalog_view(url, "keyboard") == ({}, [])
+    assert killed_while_running >= 3  # the early kills landed before the upgrade had finished
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_three_processes_upgrading_one_empty_database_at_once_all_succeed(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    processes = [_upgrade_process(fresh_url, tmp_path) for _ in range(3)]
+    for process in processes:
+        output, _ = await asyncio.to_thread(process.communicate)
+        assert process.returncode == 0, output.decode()
+    assert await _revision(fresh_url) == HEAD
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_three_stores_started_at_once_on_an_empty_database_all_come_up(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    env = {
+        "SHOPKEEP_DATA_DIR": str(tmp_path),
+        "SHOPKEEP_DATABASE_URL": fresh_url,
+        "SHOPKEEP_WEBHOOK_SECRET": WEBHOOK_SECRET,
+    }
+    with ExitStack() as stores, ThreadPoolExecutor(3) as starting:
+        urls = list(starting.map(lambda _: stores.enter_context(running_store(env)), range(3)))
+        totals = {httpx.get(f"{url}/products").json()["total"] for url in urls}
+    assert totals == {len(DEMO_PRODUCTS)}  # the demo catalog, loaded once
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_this_waves_migrations_go_down_and_up_again(fresh_url: str) -> None:
+    await asyncio.to_thread(upgrade, fresh_url)
+    await asyncio.to_thread(upgrade_sandbox, fresh_url)
+    store, sandbox = alembic_config(fresh_url), alembic_config(fresh_url, SANDBOX_MIGRATIONS)
+    await asyncio.to_thread(command.downgrade, store, "0003")
+    await asyncio.to_thread(command.downgrade, sandbox, "s0001")
+    assert await _revision(fresh_url) == "0003"
+    await asyncio.to_thread(upgrade, fresh_url)
+    await asyncio.to_thread(upgrade_sandbox, fresh_url)
+    assert await _revision(fresh_url) == HEAD

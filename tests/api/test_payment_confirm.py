@@ -143,11 +143,25 @@ async def test_an_amount_that_differs_from_the_total_never_marks_the_order_paid(
     order = await checked_out(client, (3, 2))
     short = {**payment(order), "amount": 179.97}
     response = await confirm(client, short)
-    assert response.status_code == 400
-    assert "179.97" in response.json()["detail"] and "179.98" in response.json()["detail"]
-    assert (await client.get(f"/orders/{order['order_id']}")).json()["status"] == "pending_payment"
+    # A definitive answer (the provider stops retrying): the charge is refunded in full.
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "pending_payment" and body["refund"] == "requested"
+    assert "179.97" in body["message"] and "179.98" in body["message"]
+    shown = (await client.get(f"/orders/{order['order_id']}")).json()
+    assert shown["status"] == "pending_payment" and shown["needs_attention"] is True
     retried = await confirm(client, short)
     assert retried.json() == response.json()
+
+
+async def test_a_declined_payment_with_another_amount_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    order = await checked_out(client, (3, 2))
+    response = await confirm(client, {**payment(order, status="failed"), "amount": 1})
+    assert response.status_code == 400
+    assert "does not match the order total (179.98)" in response.json()["detail"]
+    assert (await client.get(f"/orders/{order['order_id']}")).json()["status"] == "pending_payment"
 
 
 async def test_an_unknown_order_is_404_and_not_recorded(
@@ -177,13 +191,33 @@ async def test_a_signed_but_malformed_body_is_422(client: httpx.AsyncClient) -> 
     assert response.status_code == 422
 
 
-async def test_a_payment_after_expiry_is_refused(
+async def test_a_payment_after_expiry_is_not_applied_and_is_refunded(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     order = await checked_out(client, (3, 1))
     assert await database.write(expire_orders, utcnow() + timedelta(minutes=31)) == 1
     assert await stock_of(client, 3) == 75
     response = await confirm(client, payment(order))
+    assert response.status_code == 200
+    assert response.json() == {
+        "order_id": order["order_id"],
+        "status": "expired",
+        "message": "Payment not applied: Order already processed (status: expired). "
+        "The full amount is being refunded.",
+        "refund": "requested",
+    }
+    assert await stock_of(client, 3) == 75
+    shown = (await client.get(f"/orders/{order['order_id']}")).json()
+    assert shown["status"] == "expired" and shown["payment_status"] == "paid"
+    assert [event["kind"] for event in shown["history"]] == ["expired", "payment_not_applied"]
+
+
+async def test_a_declined_payment_after_expiry_is_refused(
+    client: httpx.AsyncClient, database: Database
+) -> None:
+    order = await checked_out(client, (3, 1))
+    assert await database.write(expire_orders, utcnow() + timedelta(minutes=31)) == 1
+    response = await confirm(client, payment(order, status="failed"))
     assert response.status_code == 400
     assert response.json() == {"detail": "Order already processed (status: expired)"}
     assert await stock_of(client, 3) == 75

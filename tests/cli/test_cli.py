@@ -89,7 +89,8 @@ def test_orders_expire_returns_overdue_stock(tmp_path: Path) -> None:
             ("c" * 32, old, old),
         )
         connection.execute(
-            "INSERT INTO orders VALUES (?, ?, 'pending_payment', 8999, 'USD', ?, ?, ?, NULL)",
+            "INSERT INTO orders (id, cart_id, status, total_cents, currency, created_at, "
+            "updated_at, expires_at) VALUES (?, ?, 'pending_payment', 8999, 'USD', ?, ?, ?)",
             ("o" * 32, "c" * 32, old, old, old),
         )
         connection.execute(

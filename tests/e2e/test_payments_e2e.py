@@ -7,11 +7,10 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -21,12 +20,11 @@ import pytest
 from shopkeep import signature
 from tests.conftest import WEBHOOK_SECRET, skip_or_fail
 from tests.postgres import free_port
-from tests.servers import Shop, running_payments, running_shop, running_store
+from tests.servers import Shop, eventually, running_payments, running_shop, running_store
 
 pytestmark = pytest.mark.slow
 
 KEYBOARD = 3  # $89.99, 75 in stock
-T = TypeVar("T")
 
 # Seed 001's example flow, verbatim but for the two addresses.
 FLOW = r"""#!/bin/bash
@@ -51,17 +49,6 @@ curl -X POST http://localhost:5000/payments/orders \
 sleep 1
 curl http://localhost:8000/orders/$order_id | jq '.status'
 """
-
-
-def eventually(check: Callable[[], T | None], what: str, seconds: float = 20.0) -> T:
-    """Poll another process's state until `check` returns a value (there is nothing in this
-    process to await)."""
-    deadline = time.monotonic() + seconds
-    while (value := check()) is None:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return value
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, ge
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Tx
 from shopkeep.mail.models import OutboxMail
-from shopkeep.orders.models import Order, OrderCustomer, OrderLine
-from shopkeep.payments.models import PaymentEvent
+from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
+from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
+from shopkeep.refunds.models import AppliedRefund, Refund
 from shopkeep.sellers.models import Seller
 from shopkeep.staff.models import Staff
 
@@ -33,6 +34,11 @@ async def reset_store(tx: Tx) -> None:
         PaymentEvent,
         OutboxMail,
         OrderCustomer,
+        Payment,
+        PaymentCancellation,
+        Refund,
+        AppliedRefund,
+        OrderEvent,
         OrderLine,
         Order,
         CartItem,
@@ -83,6 +89,25 @@ async def sync_product_ids(tx: Tx) -> None:
                 "COALESCE((SELECT max(id) FROM products), 0) + 1, false)"
             )
         )
+
+
+async def load_demo_catalog_if_empty(tx: Tx) -> int:
+    """The demo catalog into an empty catalog, in one transaction; how many products were
+    loaded. Processes starting together on one new database load it once: SQLite runs one
+    writer at a time, and on PostgreSQL a transaction-scoped advisory lock makes the others
+    wait, then find the catalog loaded."""
+    if tx.dialect == "postgresql":
+        await tx.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": DEMO_LOAD_LOCK})
+    if not await catalog_is_empty(tx):
+        return 0
+    await ensure_categories(tx)
+    await insert_products(tx, 1, list(DEMO_PRODUCTS))
+    await sync_product_ids(tx)
+    return len(DEMO_PRODUCTS)
+
+
+# An arbitrary constant key of PostgreSQL's advisory locks, for loading the demo catalog.
+DEMO_LOAD_LOCK = 0x5E0D_CA7A
 
 
 async def analyze(tx: Tx) -> None:

@@ -2,7 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopkeep.db import Base, UTCDateTime
@@ -36,6 +45,8 @@ class Order(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     payment_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Set when money arrived that could not pay the order (refunded automatically).
+    needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class OrderLine(Base):
@@ -70,3 +81,20 @@ class OrderCustomer(Base):
     country: Mapped[str] = mapped_column(String(2))
     phone: Mapped[str] = mapped_column(String(40), default="")
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class OrderEvent(Base):
+    """One thing that happened to an order: the history the shopper (public events) and the
+    staff (all of them) read."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(40))
+    # Who did it: system, provider, customer, or a staff user or seller by name.
+    actor: Mapped[str] = mapped_column(String(80))
+    public: Mapped[bool] = mapped_column(Boolean)
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[str | None] = mapped_column(Text, default=None)

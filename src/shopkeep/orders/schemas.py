@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from shopkeep.orders.details import ShippingAddress
@@ -19,6 +21,13 @@ class OrderItemOut(BaseModel):
     line_total: float
 
 
+class OrderEventOut(BaseModel):
+    at: str
+    kind: str
+    actor: str
+    message: str
+
+
 class OrderOut(BaseModel):
     order_id: str
     cart_id: str
@@ -34,3 +43,9 @@ class OrderOut(BaseModel):
     name: str | None
     shipping_address: ShippingAddress | None
     note: str | None
+    refunded: float = Field(description="What was given back of the order's payments.")
+    payment_status: Literal["unpaid", "paid", "partially_refunded", "refunded"]
+    needs_attention: bool = Field(
+        description="Money arrived that could not pay the order (it is refunded automatically)."
+    )
+    history: list[OrderEventOut] = Field(description="The order's public events, oldest first.")

@@ -20,6 +20,7 @@ from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
 from shopkeep.mail import service as mail
 from shopkeep.money import as_json_number
+from shopkeep.orders import events
 from shopkeep.orders.details import CustomerDetails
 from shopkeep.orders.models import (
     CANCELLED,
@@ -31,6 +32,7 @@ from shopkeep.orders.models import (
     OrderCustomer,
     OrderLine,
 )
+from shopkeep.payments import records
 
 CHECKOUT_MESSAGE = "Send order_id and total to the payments backend to complete purchase."
 
@@ -189,6 +191,30 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
         "expires_at": order.expires_at.isoformat(),
         "payment_id": order.payment_id,
         **_customer_json(customer),
+        **(await _money(tx, order)),
+        "history": await events.history(tx, order_id),
+    }
+
+
+async def _money(tx: Tx, order: Any) -> dict[str, Any]:
+    """What the order's payments took and gave back. The payment status is that of the payment
+    that paid the order; of an order nothing paid, whether a charge that could not pay it
+    (refunded automatically) is still held."""
+    paid_by = order.payment_id if order.status == PAID else None
+    paying, refunded = await records.money_of(tx, order.id, paid_by)
+    if paying == 0:
+        # Orders paid without a provider (seed 002's checkout) have no payment on record.
+        payment_status = "paid" if order.status == PAID else "unpaid"
+    elif refunded >= paying:
+        payment_status = "refunded"
+    elif refunded and paid_by is not None:
+        payment_status = "partially_refunded"
+    else:
+        payment_status = "paid"
+    return {
+        "refunded": as_json_number(refunded),
+        "payment_status": payment_status,
+        "needs_attention": order.needs_attention,
     }
 
 
@@ -235,16 +261,24 @@ async def amount_due(tx: Tx, order_id: str) -> tuple[int, str]:
     return row.total_cents, row.currency
 
 
-async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int] | None:
-    """The order's status and total in cents, locked until commit; None when it doesn't exist."""
+async def order_for_payment(tx: Tx, order_id: str) -> tuple[str, int, str | None] | None:
+    """The order's status, total in cents and paying payment, locked until commit (its cart's
+    row first, then its own: the lock order of checkout); None when it doesn't exist."""
     if not is_id(order_id):
         return None
+    cart_id = await tx.scalar(select(Order.cart_id).where(Order.id == order_id))
+    if cart_id is None:
+        return None
+    if tx.dialect == "postgresql":
+        await tx.execute(select(Cart.id).where(Cart.id == cart_id).with_for_update())
     row = (
         await tx.execute(
-            select(Order.status, Order.total_cents).where(Order.id == order_id).with_for_update()
+            select(Order.status, Order.total_cents, Order.payment_id)
+            .where(Order.id == order_id)
+            .with_for_update()
         )
     ).first()
-    return None if row is None else (row.status, row.total_cents)
+    return None if row is None else (row.status, row.total_cents, row.payment_id)
 
 
 async def mark_paid(tx: Tx, order_id: str, payment_id: str | None) -> None:
@@ -263,6 +297,10 @@ async def mark_paid(tx: Tx, order_id: str, payment_id: str | None) -> None:
         update(Cart).where(Cart.id == cart_id).values(status=CART_CLOSED, updated_at=now)
     )
     await mail.queue_order_mail(tx, order_id, mail.PAID)
+    if payment_id is not None:
+        await events.record(tx, order_id, PAID, "Payment received.", actor=events.PROVIDER)
+        # Another page of this order can no longer be paid.
+        await records.cancel_open_payments(tx, order_id, keep=payment_id)
 
 
 async def mark_payment_failed(tx: Tx, order_id: str, payment_id: str) -> None:
@@ -277,8 +315,10 @@ async def expire_orders(tx: Tx, now: datetime | None = None, limit: int = 500) -
             await tx.execute(
                 select(Order.id)
                 .where(Order.status == PENDING_PAYMENT, Order.expires_at < (now or utcnow()))
-                .order_by(Order.expires_at)
+                .order_by(Order.id)
                 .limit(limit)
+                # Orders before products, as everywhere; another process's are left to it.
+                .with_for_update(skip_locked=True)
             )
         )
         .scalars()
@@ -309,7 +349,17 @@ async def _close_pending(
         return 0
     await _lock_products(tx, [order_id])
     await tx.execute(_release_statement(), {"order_id": order_id})
+    await events.record(tx, order_id, status, _CLOSED[status])
+    # Its hosted payment, if one is open, can no longer pay it.
+    await records.cancel_open_payments(tx, order_id)
     return 1
+
+
+_CLOSED = {
+    PAYMENT_FAILED: "Payment declined; the items went back on the shelf.",
+    EXPIRED: "Not paid in time; the items went back on the shelf.",
+    CANCELLED: "Replaced by a newer checkout of the same cart.",
+}
 
 
 # Checkout's statements are built once: building them costs more than running them on SQLite.
@@ -320,8 +370,11 @@ _ORDER_CUSTOMERS = cast(Table, OrderCustomer.__table__)
 
 @cache
 def _pending_order_statement() -> AnySelect:
-    return select(Order.id).where(
-        Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT
+    # Locked before the products: the one lock order is cart, order, products by id.
+    return (
+        select(Order.id)
+        .where(Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT)
+        .with_for_update()
     )
 
 

@@ -11,8 +11,7 @@ from shopkeep import signature
 from shopkeep.errors import BadRequest, InvalidSignature, error_responses
 from shopkeep.http import JSON
 from shopkeep.money import as_json_number, to_cents
-from shopkeep.orders import service as orders
-from shopkeep.payments import service
+from shopkeep.payments import hosted, service
 from shopkeep.payments.schemas import (
     HostedPaymentIn,
     HostedPaymentOut,
@@ -23,6 +22,19 @@ from shopkeep.store.deps import DatabaseDep, PaymentsDep, SettingsDep
 
 router = APIRouter(tags=["payments"])
 log = logging.getLogger(__name__)
+
+
+async def verified_body(request: Request, settings: SettingsDep) -> bytes:
+    """The raw body of a provider callback whose signature holds (401 otherwise)."""
+    body = await request.body()
+    if not settings.allow_unsigned_webhooks:
+        try:
+            signature.verify(
+                settings.resolved_webhook_secret, body, request.headers.get(signature.HEADER)
+            )
+        except signature.InvalidSignature as error:
+            raise InvalidSignature(str(error)) from error
+    return body
 
 
 @router.post(
@@ -48,15 +60,9 @@ log = logging.getLogger(__name__)
 async def confirm_payment(
     request: Request, database: DatabaseDep, settings: SettingsDep
 ) -> Response:
-    """Apply a payment result sent by the payment provider (signed, idempotent)."""
-    body = await request.body()
-    if not settings.allow_unsigned_webhooks:
-        try:
-            signature.verify(
-                settings.resolved_webhook_secret, body, request.headers.get(signature.HEADER)
-            )
-        except signature.InvalidSignature as error:
-            raise InvalidSignature(str(error)) from error
+    """Apply a payment result sent by the payment provider (signed, idempotent). A charge that
+    cannot pay its order is answered 200 with `"refund": "requested"`: it is refunded in full."""
+    body = await verified_body(request, settings)
     try:
         payload = PaymentCallbackIn.model_validate_json(body)
     except ValidationError as error:
@@ -75,6 +81,9 @@ async def confirm_payment(
         amount_cents=amount_cents,
     )
     answer = await database.write(service.confirm_payment, callback)
+    refund_jobs = getattr(request.app.state, "refund_jobs", None)
+    if "refund" in answer.body and refund_jobs is not None:
+        refund_jobs.kick()  # the refund is asked for now, not at the next poll
     if answer.status_code != 200:
         log.warning("payment %s refused: %s", callback.payment_id, answer.body["detail"])
     return JSON(answer.body, status_code=answer.status_code)
@@ -90,13 +99,10 @@ async def start_payment(
     order_id: str, body: HostedPaymentIn, database: DatabaseDep, payments: PaymentsDep
 ) -> Response:
     """Create a payment for an order awaiting payment and return the provider's hosted page
-    (`checkout_url`) to send the shopper to. The amount is the order's total."""
-    amount_cents, currency = await database.read(orders.amount_due, order_id)
-    payment = await payments.start_hosted_payment(
-        order_id=order_id,
-        amount_cents=amount_cents,
-        currency=currency,
-        return_url=str(body.return_url),
+    (`checkout_url`) to send the shopper to. The amount is the order's total. While the order
+    has an open payment, that payment is returned rather than a new one."""
+    payment, amount_cents = await hosted.start_hosted_payment(
+        database, payments, order_id, str(body.return_url)
     )
     return JSON(
         {

@@ -7,6 +7,7 @@ the shopper's browser only ever receives the provider's `checkout_url`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -22,10 +23,11 @@ class PaymentProviderUnavailable(ServiceUnavailable):
 
 
 class PaymentProviderError(BadGateway):
-    def __init__(self, status_code: int) -> None:
+    def __init__(self, status_code: int, detail: str = "") -> None:
         super().__init__(
-            f"The payment provider refused to create the payment (HTTP {status_code})."
+            f"The payment provider refused the request (HTTP {status_code}). {detail}".strip()
         )
+        self.provider_status = status_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +52,16 @@ class PaymentsClient:
         await self._http.aclose()
 
     async def start_hosted_payment(
-        self, *, order_id: str, amount_cents: int, currency: str, return_url: str
+        self,
+        *,
+        order_id: str,
+        amount_cents: int,
+        currency: str,
+        return_url: str,
+        idempotency_key: str | None = None,
     ) -> HostedPayment:
         """A payment for the order that waits for a card on the provider's hosted page."""
+        headers = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
         try:
             response = await self._http.post(
                 "/payments/orders",
@@ -62,6 +71,7 @@ class PaymentsClient:
                     "currency": currency,
                     "return_url": return_url,
                 },
+                headers=headers,
             )
         except httpx.HTTPError as error:
             raise PaymentProviderUnavailable() from error
@@ -72,3 +82,47 @@ class PaymentsClient:
             return HostedPayment(str(body["payment_id"]), str(body["checkout_url"]))
         except (ValueError, KeyError, TypeError) as error:
             raise PaymentProviderError(response.status_code) from error
+
+    async def refund(
+        self, *, payment_id: str, amount_cents: int, reason: str, idempotency_key: str
+    ) -> str:
+        """Refund part or all of a payment; the provider's refund id. The key makes a repeated
+        call (after a lost answer) refund nothing more."""
+        response = await self._call(
+            f"/payments/{payment_id}/refunds",
+            {"amount": as_json_number(amount_cents), "reason": reason},
+            idempotency_key,
+        )
+        if response.status_code != 201:
+            raise PaymentProviderError(response.status_code, _detail(response))
+        try:
+            return str(response.json()["refund_id"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise PaymentProviderError(response.status_code) from error
+
+    async def cancel(self, payment_id: str) -> bool:
+        """Cancel an unpaid payment; False when it was already processed (paid or declined:
+        nothing to cancel, and its result reaches the store by callback)."""
+        response = await self._call(f"/payments/{payment_id}/cancel", None, None)
+        if response.status_code == 409:
+            return False
+        if response.status_code != 200:
+            raise PaymentProviderError(response.status_code, _detail(response))
+        return True
+
+    async def _call(
+        self, path: str, body: dict[str, Any] | None, idempotency_key: str | None
+    ) -> httpx.Response:
+        headers = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        try:
+            return await self._http.post(path, json=body, headers=headers)
+        except httpx.HTTPError as error:
+            raise PaymentProviderUnavailable() from error
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        detail = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail if isinstance(detail, str) else response.text[:200]

@@ -14,8 +14,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from shopkeep.db import Tx, utcnow
 from shopkeep.errors import BadRequest
 from shopkeep.orders import service as orders
-from shopkeep.orders.models import PENDING_PAYMENT
+from shopkeep.orders.models import PAID, PENDING_PAYMENT
+from shopkeep.payments import records
 from shopkeep.payments.models import PaymentEvent
+from shopkeep.refunds import service as refunds
 
 SUCCESS = "success"
 FAILED = "failed"
@@ -95,24 +97,54 @@ async def _apply(tx: Tx, callback: Callback) -> Answer:
     if order is None:
         # Not recorded: the whole transaction rolls back, inbox row included.
         raise orders.OrderNotFound()
-    status, total_cents = order
+    status, total_cents, paid_by = order
+    if callback.status == SUCCESS:
+        if status == PENDING_PAYMENT and callback.amount_cents == total_cents:
+            await records.record_result(
+                tx, callback.order_id, callback.payment_id, callback.amount_cents, records.PAID
+            )
+            await orders.mark_paid(tx, callback.order_id, callback.payment_id)
+            return _settled(callback, "paid", "Payment confirmed. Stock updated.")
+        if status == PAID and paid_by == callback.payment_id:
+            return _settled(callback, "paid", "Payment confirmed. Stock updated.")
+        # Money was taken that cannot pay this order: it goes back, in full.
+        why = "amount" if status == PENDING_PAYMENT else status
+        await refunds.refund_unapplied_payment(
+            tx, callback.order_id, callback.payment_id, callback.amount_cents, why
+        )
+        return Answer(200, _refunding(callback, status, why, total_cents))
     if status != PENDING_PAYMENT:
         return Answer(400, {"detail": orders.OrderAlreadyProcessed(status).detail})
     if callback.amount_cents != total_cents:
-        return Answer(
-            400,
-            {
-                "detail": (
-                    f"Amount paid ({_amount(callback.amount_cents)}) does not match the order "
-                    f"total ({_amount(total_cents)})."
-                )
-            },
-        )
-    if callback.status == SUCCESS:
-        await orders.mark_paid(tx, callback.order_id, callback.payment_id)
-        return _settled(callback, "paid", "Payment confirmed. Stock updated.")
+        return Answer(400, {"detail": _mismatch(callback.amount_cents, total_cents)})
+    await records.record_result(
+        tx, callback.order_id, callback.payment_id, callback.amount_cents, records.FAILED
+    )
     await orders.mark_payment_failed(tx, callback.order_id, callback.payment_id)
     return _settled(callback, "payment_failed", "Payment failed. Order not fulfilled.")
+
+
+def _mismatch(paid_cents: int, total_cents: int) -> str:
+    return (
+        f"Amount paid ({_amount(paid_cents)}) does not match the order "
+        f"total ({_amount(total_cents)})."
+    )
+
+
+def _refunding(callback: Callback, status: str, why: str, total_cents: int) -> dict[str, Any]:
+    """The definitive answer to a charge that cannot pay its order: 200, so the provider
+    stops retrying, naming the order's status and the refund under way."""
+    reason = (
+        _mismatch(callback.amount_cents, total_cents)
+        if why == "amount"
+        else orders.OrderAlreadyProcessed(status).detail + "."
+    )
+    return {
+        "order_id": callback.order_id,
+        "status": status,
+        "message": f"Payment not applied: {reason} The full amount is being refunded.",
+        "refund": "requested",
+    }
 
 
 def _settled(callback: Callback, status: str, message: str) -> Answer:

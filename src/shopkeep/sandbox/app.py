@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from shopkeep import __version__
@@ -78,6 +79,10 @@ def create_app(
     app.add_exception_handler(PaymentLinkNotFound, link_not_found)
     app.add_middleware(BodySizeLimit)
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> RedirectResponse:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

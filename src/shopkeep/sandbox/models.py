@@ -1,4 +1,5 @@
-"""The sandbox's own tables: payments, the callback outbox, and every delivery attempt.
+"""The sandbox's own tables: payments, refunds, idempotency keys, the callback outbox, and
+every delivery attempt.
 
 They live in their own metadata and database; the store never reads them.
 """
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shopkeep.db import NAMING_CONVENTION, UTCDateTime
@@ -16,6 +17,8 @@ from shopkeep.db import NAMING_CONVENTION, UTCDateTime
 REQUIRES_PAYMENT_METHOD = "requires_payment_method"
 SUCCEEDED = "succeeded"
 FAILED = "failed"
+# Cancelled by the merchant before it was paid: its page can no longer be paid.
+CANCELLED = "cancelled"
 
 # Callback states: owed to the store, acknowledged by it, or given up after the retry horizon.
 PENDING = "pending"
@@ -42,15 +45,54 @@ class Payment(SandboxBase):
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class Refund(SandboxBase):
+    """Money given back on a succeeded payment; refunds of one payment never sum above it."""
+
+    __tablename__ = "sandbox_refunds"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey(Payment.id), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IdempotencyKey(SandboxBase):
+    """An `Idempotency-Key` already used, with a digest of the request it came with and what
+    that request made. The primary key is the guarantee: of requests racing with one key, one
+    inserts the row and acts; the others find it and answer with what it made."""
+
+    __tablename__ = "sandbox_idempotency_keys"
+
+    # What the key is used for: `payment`, or `refund:<payment id>`.
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    request_digest: Mapped[str] = mapped_column(String(64))
+    resource_id: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Callback(SandboxBase):
-    """One callback owed to the store per processed payment, written in the same transaction
-    that processed it (so a payment is never processed without its callback on record)."""
+    """A callback owed to the store, written in the same transaction as what it reports (so a
+    payment is never processed, nor a refund made, without its callback on record): one per
+    processed payment, and one per refund."""
 
     __tablename__ = "sandbox_callbacks"
-    __table_args__ = (Index("ix_sandbox_callbacks_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_sandbox_callbacks_due", "state", "next_attempt_at"),
+        Index(
+            "uq_sandbox_callbacks_payment_result",
+            "payment_id",
+            unique=True,
+            sqlite_where=text("refund_id IS NULL"),
+            postgresql_where=text("refund_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    payment_id: Mapped[str] = mapped_column(ForeignKey(Payment.id), unique=True)
+    payment_id: Mapped[str] = mapped_column(ForeignKey(Payment.id))
+    refund_id: Mapped[str | None] = mapped_column(ForeignKey(Refund.id), unique=True)
     url: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))

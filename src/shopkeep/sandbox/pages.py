@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from shopkeep.money import display
 from shopkeep.sandbox import cards, service
 from shopkeep.sandbox.deps import CourierDep, DatabaseDep, SettingsDep, callback_url
-from shopkeep.sandbox.models import REQUIRES_PAYMENT_METHOD, SUCCEEDED
+from shopkeep.sandbox.models import CANCELLED, REQUIRES_PAYMENT_METHOD, SUCCEEDED
 
 router = APIRouter(include_in_schema=False)
 templates = Environment(
@@ -47,6 +47,8 @@ async def pay(
 ) -> Response:
     """Charge the card typed on the page, tell the store, then send the shopper back."""
     payment = await _payment(database, payment_id)
+    if payment.status == CANCELLED:
+        return _page("done.html", payment, settings, status=409)
     if payment.status != REQUIRES_PAYMENT_METHOD:
         return _after_payment(payment, settings)
     values = await _form(request)

@@ -47,12 +47,27 @@ class CallbackOut(BaseModel):
     deliveries: list[DeliveryOut]
 
 
+class RefundIn(BaseModel):
+    amount: Decimal = Field(gt=0, le=MAX_AMOUNT, description="The amount to give back, e.g. 10.")
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    payment_id: str
+    amount: float
+    reason: str | None = None
+    status: Literal["succeeded"]
+    created_at: datetime
+    callback: CallbackOut | None = None
+
+
 class PaymentOut(BaseModel):
     payment_id: str
     order_id: str
     amount: float
     currency: str
-    status: Literal["requires_payment_method", "succeeded", "failed"]
+    status: Literal["requires_payment_method", "succeeded", "failed", "cancelled"]
     failure_code: str | None = None
     failure_message: str | None = None
     card_last4: str | None = None
@@ -60,6 +75,9 @@ class PaymentOut(BaseModel):
     return_url: str | None = None
     created_at: datetime
     processed_at: datetime | None = None
+    amount_refunded: float = Field(description="The sum of the payment's refunds.")
+    refunded: bool = Field(description="True once the whole amount has been refunded.")
+    refunds: list[RefundOut] = []
     callback: CallbackOut | None = None
 
 

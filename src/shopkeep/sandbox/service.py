@@ -1,4 +1,5 @@
-"""Payment rules of the sandbox: create, charge a card once, record the callback it owes."""
+"""Payment rules of the sandbox: create, charge a card once, record the callback it owes,
+cancel an unpaid payment."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import orjson
 from sqlalchemy import insert, select, update
 
 from shopkeep.db import Tx, utcnow
-from shopkeep.errors import NotFound
+from shopkeep.errors import Conflict, NotFound
 from shopkeep.money import as_json_number
-from shopkeep.sandbox import cards
+from shopkeep.sandbox import cards, idempotency
 from shopkeep.sandbox.models import (
+    CANCELLED,
     FAILED,
     PENDING,
     REQUIRES_PAYMENT_METHOD,
@@ -22,6 +24,7 @@ from shopkeep.sandbox.models import (
     Callback,
     DeliveryAttempt,
     Payment,
+    Refund,
 )
 
 ID_PREFIX = "pay_"
@@ -31,6 +34,13 @@ MAX_LISTED = 100
 class PaymentNotFound(NotFound):
     def __init__(self) -> None:
         super().__init__("Payment not found")
+
+
+class PaymentAlreadyProcessed(Conflict):
+    def __init__(self, status: str) -> None:
+        super().__init__(
+            f"This payment was already processed (status: {status}) and cannot be cancelled."
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +65,8 @@ def is_payment_id(value: str) -> bool:
     )
 
 
-async def create_payment(tx: Tx, payment: NewPayment) -> str:
-    payment_id = new_payment_id()
+async def create_payment(tx: Tx, payment: NewPayment, payment_id: str | None = None) -> str:
+    payment_id = payment_id or new_payment_id()
     await tx.execute(
         insert(Payment).values(
             id=payment_id,
@@ -129,6 +139,53 @@ async def create_and_charge(
     return payment_id, callback_id
 
 
+async def start_payment(
+    tx: Tx,
+    payment: NewPayment,
+    card_number: str | None,
+    callback_url: str,
+    idempotency_key: str | None,
+) -> tuple[str, int | None]:
+    """Create a payment (charged at once when a card is given): its id, and the id of the
+    callback to send now, if any. A request repeated under its `idempotency_key` creates and
+    charges nothing: it gets the first request's payment back."""
+    payment_id = new_payment_id()
+    if idempotency_key is not None:
+        request = {
+            "order_id": payment.order_id,
+            "amount_cents": payment.amount_cents,
+            "currency": payment.currency,
+            "return_url": payment.return_url,
+            "card_number": card_number,
+        }
+        first = await idempotency.claim(
+            tx, "payment", idempotency_key, idempotency.digest(request), payment_id
+        )
+        if first is not None:
+            return first, None
+    if card_number is None:
+        return await create_payment(tx, payment, payment_id), None
+    await create_payment(tx, payment, payment_id)
+    return payment_id, await pay(tx, payment_id, card_number, callback_url)
+
+
+async def cancel(tx: Tx, payment_id: str) -> None:
+    """The merchant calls off a payment nobody has paid: its page can no longer be paid.
+    Cancelling twice is harmless; a processed payment cannot be cancelled."""
+    if not is_payment_id(payment_id):
+        raise PaymentNotFound()
+    await tx.execute(
+        update(Payment)
+        .where(Payment.id == payment_id, Payment.status == REQUIRES_PAYMENT_METHOD)
+        .values(status=CANCELLED, processed_at=utcnow())
+    )
+    row = await _payment_row(tx, payment_id)
+    if row is None:
+        raise PaymentNotFound()
+    if row.status != CANCELLED:
+        raise PaymentAlreadyProcessed(row.status)
+
+
 async def _payment_row(tx: Tx, payment_id: str) -> Any:
     return (await tx.execute(select(Payment).where(Payment.id == payment_id))).first()
 
@@ -147,13 +204,43 @@ class PaymentView:
     return_url: str | None
     created_at: datetime
     processed_at: datetime | None
+    refunds: tuple[RefundView, ...] = ()
 
     @property
     def failure_message(self) -> str | None:
         return cards.DECLINE_MESSAGES.get(self.failure_code or "")
 
+    @property
+    def refunded_cents(self) -> int:
+        return sum(refund.amount_cents for refund in self.refunds)
 
-def _view(row: Any) -> PaymentView:
+    @property
+    def fully_refunded(self) -> bool:
+        return self.status == SUCCEEDED and self.refunded_cents >= self.amount_cents
+
+
+@dataclass(frozen=True, slots=True)
+class RefundView:
+    id: str
+    payment_id: str
+    amount_cents: int
+    reason: str | None
+    status: str
+    created_at: datetime
+
+
+def refund_view(row: Any) -> RefundView:
+    return RefundView(
+        id=row.id,
+        payment_id=row.payment_id,
+        amount_cents=row.amount_cents,
+        reason=row.reason,
+        status=row.status,
+        created_at=row.created_at,
+    )
+
+
+def _view(row: Any, refunds: tuple[RefundView, ...] = ()) -> PaymentView:
     return PaymentView(
         id=row.id,
         order_id=row.order_id,
@@ -165,29 +252,57 @@ def _view(row: Any) -> PaymentView:
         return_url=row.return_url,
         created_at=row.created_at,
         processed_at=row.processed_at,
+        refunds=refunds,
     )
+
+
+async def _refunds_of(tx: Tx, payment_ids: list[str]) -> dict[str, tuple[RefundView, ...]]:
+    if not payment_ids:
+        return {}
+    rows = await tx.execute(
+        select(Refund)
+        .where(Refund.payment_id.in_(payment_ids))
+        .order_by(Refund.created_at, Refund.id)
+    )
+    found: dict[str, list[RefundView]] = {}
+    for row in rows:
+        found.setdefault(row.payment_id, []).append(refund_view(row))
+    return {payment_id: tuple(refunds) for payment_id, refunds in found.items()}
 
 
 async def get_payment(tx: Tx, payment_id: str) -> PaymentView:
     row = await _payment_row(tx, payment_id) if is_payment_id(payment_id) else None
     if row is None:
         raise PaymentNotFound()
-    return _view(row)
+    refunds = await _refunds_of(tx, [row.id])
+    return _view(row, refunds.get(row.id, ()))
 
 
 async def payments_for_order(tx: Tx, order_id: str) -> list[PaymentView]:
-    rows = await tx.execute(
-        select(Payment)
-        .where(Payment.order_id == order_id)
-        .order_by(Payment.created_at, Payment.id)
-        .limit(MAX_LISTED)
-    )
-    return [_view(row) for row in rows]
+    rows = (
+        await tx.execute(
+            select(Payment)
+            .where(Payment.order_id == order_id)
+            .order_by(Payment.created_at, Payment.id)
+            .limit(MAX_LISTED)
+        )
+    ).all()
+    refunds = await _refunds_of(tx, [row.id for row in rows])
+    return [_view(row, refunds.get(row.id, ())) for row in rows]
 
 
 async def delivery_record(tx: Tx, payment_id: str) -> dict[str, Any] | None:
-    """The callback a payment owes the store and every attempt to deliver it, or None."""
-    callback = (await tx.execute(select(Callback).where(Callback.payment_id == payment_id))).first()
+    """The callback reporting a payment's result and every attempt to deliver it, or None."""
+    return await _delivery(tx, Callback.payment_id == payment_id, Callback.refund_id.is_(None))
+
+
+async def refund_delivery_record(tx: Tx, refund_id: str) -> dict[str, Any] | None:
+    """The callback reporting a refund and every attempt to deliver it."""
+    return await _delivery(tx, Callback.refund_id == refund_id)
+
+
+async def _delivery(tx: Tx, *which: Any) -> dict[str, Any] | None:
+    callback = (await tx.execute(select(Callback).where(*which))).first()
     if callback is None:
         return None
     attempts = await tx.execute(

@@ -18,6 +18,7 @@ from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.refunds.api import router as refunds_router
 from shopkeep.sellers.api import router as sellers_router
 from shopkeep.staff.api import router as staff_router
 from shopkeep.store.compat.api import router as compat_router
@@ -73,6 +74,7 @@ def create_app(
         carts_router,
         orders_router,
         payments_router,
+        refunds_router,
         compat_router,
         staff_router,
         admin_router,

@@ -19,7 +19,9 @@ from shopkeep.db import Tx
 from shopkeep.orders import service as orders
 from shopkeep.orders.details import NOTE_MAX, country_name, country_names
 from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
+from shopkeep.payments import hosted
 from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
+from shopkeep.refunds import service as refunds
 from shopkeep.web import format
 from shopkeep.web.cart import CartView, cart_view
 from shopkeep.web.deps import CheckedForm, DatabaseDep, PaymentsDep, RendererDep, SettingsDep
@@ -110,11 +112,14 @@ class OrderView:
     badge: Badge
     # Who it ships to: None for an order placed without details (through the API).
     customer: dict[str, Any] | None = None
+    # What happened to money that could not pay the order (refunded), in a sentence.
+    money_note: str | None = None
 
 
 async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
     order = await orders.get_order(tx, order_id)
     return OrderView(
+        money_note=await refunds.money_note(tx, order_id),
         order_id=order["order_id"],
         lines=[
             OrderLine(
@@ -142,13 +147,9 @@ async def continue_to_payment(
     database has it (the amount never passes through the browser); the provider's hosted page
     brings the shopper back to the order page.
     """
-    amount_cents, currency = await database.read(orders.amount_due, order_id)
     try:
-        payment = await payments.start_hosted_payment(
-            order_id=order_id,
-            amount_cents=amount_cents,
-            currency=currency,
-            return_url=str(request.url_for("order_page", order_id=order_id)),
+        payment, _ = await hosted.start_hosted_payment(
+            database, payments, order_id, str(request.url_for("order_page", order_id=order_id))
         )
     except (PaymentProviderUnavailable, PaymentProviderError):
         return redirect(request, f"/orders/{order_id}", flash=PROVIDER_AWAY)
@@ -265,13 +266,19 @@ async def order_page(
     note = ""
     if view.status == PENDING_PAYMENT:
         note = CONFIRMING if confirming else LEFT_PAYMENT if came_back == "cancelled" else ""
+    explanation = status.explanation.format(expires=expires)
+    if view.money_note and view.status == PAID:
+        note = view.money_note
+    elif view.money_note:
+        # Instead of the status's usual words, which may say that nothing was charged.
+        explanation, note = view.money_note, ""
     return renderer.page(
         request,
         "order.html",
         {
             "view": view,
             "status": status,
-            "explanation": status.explanation.format(expires=expires),
+            "explanation": explanation,
             "note": note,
             "refresh_seconds": CONFIRMING_REFRESH_SECONDS if confirming else None,
             "country_name": country_name,

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shopkeep.db import Base, UTCDateTime
+from shopkeep.jobs import JobColumns
+
+
+class Refund(JobColumns, Base):
+    """A refund the store asks the provider for, kept until the provider has made it (a job:
+    retried until it succeeds). The idempotency key makes asking twice refund once."""
+
+    __tablename__ = "refunds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    payment_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    provider_refund_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AppliedRefund(Base):
+    """Refunds the provider made, applied to the store once each (by the provider's id),
+    whether its callback or the store's own request told the store first."""
+
+    __tablename__ = "applied_refunds"
+
+    refund_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    payment_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(String(64), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
