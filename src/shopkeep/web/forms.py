@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -10,9 +9,10 @@ from fastapi import Request
 from shopkeep.carts.service import MAX_QUANTITY
 from shopkeep.db import MAX_ID
 from shopkeep.errors import ShopError
+from shopkeep.numbers import NumberError, parse_int
 
 FORM_TYPE = "application/x-www-form-urlencoded"
-_INTEGER = re.compile(r"[+-]?\d{1,100}")
+MAX_NEXT = 2000  # characters of an address on this site that a form returns to
 
 
 class FormError(ValueError):
@@ -40,32 +40,33 @@ async def read_form(request: Request) -> dict[str, str]:
 def parse_quantity(text: str | None, *, allow_zero: bool = False) -> int:
     """A quantity typed by a shopper: a whole number from 1 (or 0, which removes a line) up to
     the per-product limit."""
-    text = (text or "").strip()
-    if not _INTEGER.fullmatch(text):
-        raise FormError("Enter a whole number, like 1 or 2.")
-    quantity = int(text)
     lowest = 0 if allow_zero else 1
-    if quantity < lowest:
-        raise FormError(f"Choose a quantity of at least {lowest}.")
-    if quantity > MAX_QUANTITY:
-        raise FormError(f"You can buy at most {MAX_QUANTITY:,} of one product.")
-    return quantity
+    try:
+        return parse_int(text, low=lowest, high=MAX_QUANTITY)
+    except NumberError as error:
+        if error.kind == "low":
+            raise FormError(f"Choose a quantity of at least {lowest}.") from error
+        if error.kind == "high":
+            raise FormError(f"You can buy at most {MAX_QUANTITY:,} of one product.") from error
+        raise FormError("Enter a whole number, like 1 or 2.") from error
 
 
 def parse_id(text: str | None) -> int | None:
     """A product or category id from a URL or a form; None when it cannot be one."""
     text = (text or "").strip()
-    if not text.isascii() or not text.isdigit() or len(text) > 10:
+    if not text.isdigit():  # no sign: "+3" names nothing
         return None
-    value = int(text)
-    return value if 1 <= value <= MAX_ID else None
+    try:
+        return parse_int(text, low=1, high=MAX_ID)
+    except NumberError:
+        return None
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
     """Where to send the shopper back to after a form: a path on this site, never elsewhere."""
     if (
         not target
-        or len(target) > 2000
+        or len(target) > MAX_NEXT
         or not target.startswith("/")
         or target.startswith(("//", "/\\"))
         or any(ord(c) < 32 for c in target)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from fastapi import Request, Response
 
 from shopkeep.db import MAX_ID, utcnow
+from shopkeep.signature import same_digest
 
 COOKIE = "shopkeep_seller"
 PATH = "/sell"
@@ -45,7 +46,7 @@ def decode(secret: str, value: str | None, *, now: datetime | None = None) -> in
         return None
     seller_id, expires, signature = match.groups()
     payload = f"{_VERSION}.{seller_id}.{expires}"
-    if not hmac.compare_digest(_signature(secret, payload), signature):
+    if not same_digest(_signature(secret, payload), signature):
         return None
     if int(expires) <= (now or utcnow()).timestamp() or int(seller_id) > MAX_ID:
         return None
