@@ -10,9 +10,9 @@ rendering is as short as those bounds allow.
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 32  # characters of a number as typed; far beyond any price, rating or count
@@ -93,7 +93,11 @@ def parse_int(text: str | None, *, low: int, high: int) -> int:
     return value
 
 
-def _validator(low: Decimal, high: Decimal, places: int) -> Any:
+def checked(low: Decimal | int, high: Decimal | int, places: int = MAX_PLACES) -> Any:
+    """A pydantic validator that puts a parsed decimal through `bounded` (pair it with
+    `Field(ge=low, le=high)`, which shows the bounds in the OpenAPI schema)."""
+    low, high = Decimal(low), Decimal(high)
+
     def check(value: Decimal) -> Decimal:
         try:
             return bounded(value, low=low, high=high, places=places)
@@ -103,16 +107,3 @@ def _validator(low: Decimal, high: Decimal, places: int) -> Any:
             ) from error
 
     return AfterValidator(check)
-
-
-def BoundedDecimal(
-    low: Decimal | int, high: Decimal | int, places: int = MAX_PLACES, **field: Any
-) -> Any:
-    """A pydantic field type for a decimal in `low..high` with at most `places` decimals; the
-    OpenAPI schema shows the bounds."""
-    low, high = Decimal(low), Decimal(high)
-    return Annotated[
-        Decimal,
-        Field(ge=low, le=high, decimal_places=places, **field),
-        _validator(low, high, places),
-    ]

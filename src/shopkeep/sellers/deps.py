@@ -24,7 +24,10 @@ async def current_seller(
     """401 (with `WWW-Authenticate: Bearer`) unless the token is valid, unexpired and names a
     seller who exists."""
     if not token:
-        raise Unauthorized("Not authenticated")
+        raise Unauthorized(
+            "Not authenticated: send a seller's access token as `Authorization: Bearer <token>` "
+            "(POST /auth/token with your username and password gives one)"
+        )
     try:
         seller_id = tokens.seller_id_from_token(settings.resolved_secret_key, token)
     except tokens.ExpiredToken as error:
