@@ -13,7 +13,7 @@ import pytest
 from shopkeep.web import csrf
 from tests.helpers import checked_out
 from tests.inprocess import SANDBOX, STORE, Apps, client
-from tests.web.helpers import form_token
+from tests.web.helpers import cart_lines, form_token
 
 KEYBOARD = 3
 # A grid page is a few dozen kilobytes; anything echoed from the URL must not make it grow.
@@ -110,3 +110,18 @@ async def test_a_hosted_payment_form_with_too_many_fields_is_a_400_page(
         assert "too many fields" in response.text
         status = (await sandbox.get(f"/payments/{started.json()['payment_id']}")).json()
     assert status["status"] == "requires_payment_method"
+
+
+async def test_a_storefront_form_with_thousands_of_fields_is_refused_unread(
+    shop: httpx.AsyncClient,
+) -> None:
+    token = await form_token(shop)
+    body = f"csrf_token={token}&product_id=3&quantity=1&" + "a=&" * 300_000
+    response = await shop.post(
+        "/cart/items",
+        content=body.encode(),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 400
+    assert "more than 100 fields" in response.text
+    assert await cart_lines(shop) == {}

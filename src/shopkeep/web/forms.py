@@ -13,6 +13,7 @@ from shopkeep.numbers import NumberError, parse_int
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 MAX_NEXT = 2000  # characters of an address on this site that a form returns to
+MAX_FIELDS = 100  # far more than any form of the shop has; reading more would cost real time
 
 
 class FormError(ValueError):
@@ -23,6 +24,10 @@ class UnsupportedForm(ShopError):
     status_code = 415
 
 
+class OversizedForm(ShopError):
+    status_code = 400
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """The fields of a URL-encoded form (the first value of each name); no body is no field."""
     body = await request.body()
@@ -31,8 +36,16 @@ async def read_form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != FORM_TYPE:
         raise UnsupportedForm(f"This page accepts forms sent as {FORM_TYPE}.")
+    text = body.decode("utf-8", errors="replace")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError as error:  # more fields than MAX_FIELDS
+        raise OversizedForm(
+            f"This form arrived with more than {MAX_FIELDS} fields, so nothing was changed: "
+            "go back, reload the page and try again."
+        ) from error
     fields: dict[str, str] = {}
-    for name, value in parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True):
+    for name, value in pairs:
         fields.setdefault(name, value)
     return fields
 
