@@ -47,8 +47,12 @@ def bounded(value: Decimal, *, low: Decimal, high: Decimal, places: int) -> Deci
         if -exponent > places:
             raise NumberError("precision", f"at most {places} decimals")
         # The magnitude is compared before any zero is written, so 1E+999999999 costs nothing.
-        if kept - 1 + exponent > high.adjusted():
-            raise NumberError("high", f"at most {high}")
+        if kept - 1 + exponent > max(abs(low), abs(high)).adjusted():
+            raise (
+                NumberError("low", f"at least {low}")
+                if sign
+                else NumberError("high", f"at most {high}")
+            )
         if exponent > 0:
             canonical = Decimal((sign, digits[:kept] + (0,) * exponent, 0))
         else:

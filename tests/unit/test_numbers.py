@@ -36,6 +36,7 @@ def test_sensible_numbers_are_read_in_canonical_form(text: str, value: str) -> N
         ("1e+999999999", "high"),
         ("1000000000.01", "high"),
         ("-1", "low"),
+        ("-1e+999999999", "low"),
         ("NaN", "format"),
         ("Infinity", "format"),
         ("1E-999999999999999999999", "format"),
