@@ -45,6 +45,8 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
         "SHOPKEEP_WEBHOOK_SECRET": WEBHOOK_SECRET,
         # Fuzzed log-ins must keep reaching the password check, not only the rate limit.
         "SHOPKEEP_LOGIN_ATTEMPTS": "1000000",
+        # The seller's token must outlive a long `make fuzz`.
+        "SHOPKEEP_TOKEN_MINUTES": str(24 * 60),
     }
     with running_shop(env, log_path=data_dir / "serve.log") as shop:
         yield shop
