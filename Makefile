@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test lint format bench lock clean
+.PHONY: setup system run test fuzz lint format bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ run: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The fuzz suite alone, with many more cases than `make test` runs (SHOPKEEP_FUZZ_EXAMPLES each).
+fuzz: setup
+	SHOPKEEP_FUZZ_EXAMPLES=$${SHOPKEEP_FUZZ_EXAMPLES:-400} $(BIN)/python -m pytest -m fuzz -rP
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -25,7 +25,8 @@ from tests.postgres import free_port
 
 T = TypeVar("T")
 
-STARTUP_SECONDS = 15.0
+# Generous: `serve` starts three interpreters at once, and CI machines are small and shared.
+STARTUP_SECONDS = 45.0
 STOP_SECONDS = 10.0
 POLL_SECONDS = 0.05
 
@@ -175,6 +176,17 @@ def worker_pids(pid: int) -> list[int]:
         return []
     children = [int(child) for task in tasks for child in _read(task / "children").split()]
     return [child for child in children if "--multiprocessing-fork" in _argv(child)]
+
+
+def app_pids(pid: int) -> dict[str, int]:
+    """The app processes of `shopkeep serve` `pid`, by app name ("store", "web", "payments")."""
+    found: dict[str, int] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in _read(task / "children").split():
+            argv = _argv(int(child))
+            if "shopkeep.serving" in argv:
+                found[argv[argv.index("shopkeep.serving") + 1]] = int(child)
+    return found
 
 
 def _wait_until_healthy(process: subprocess.Popen[bytes], base_url: str) -> None:

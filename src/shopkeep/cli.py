@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
@@ -11,8 +12,6 @@ from email.message import EmailMessage
 from typing import Annotated, Any
 
 import typer
-import uvicorn
-from fastapi import FastAPI
 
 from shopkeep.accounts import service as account_rules
 from shopkeep.catalog import seed
@@ -25,12 +24,9 @@ from shopkeep.mail.sender import MailSender
 from shopkeep.mail.transport import transport_for
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
-from shopkeep.sandbox.app import create_app as create_sandbox
 from shopkeep.sellers import accounts as seller_accounts
-from shopkeep.serving import serve_together
+from shopkeep.serving import App, run_alone, serve_apart
 from shopkeep.staff import accounts as staff_accounts
-from shopkeep.store.app import create_app as create_store
-from shopkeep.web.app import create_app as create_web
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -96,18 +92,6 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool) -> int:
         await database.close()
 
 
-def _run_alone(factory: str, host: str, port: int, workers: int) -> None:
-    uvicorn.run(
-        factory,
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
-
-
 def _address(host: str, port: int) -> str:
     """A URL to reach a server listening on `host` from this machine."""
     if host in ("0.0.0.0", "::", ""):
@@ -125,7 +109,8 @@ def serve(
     payments_port: Annotated[int, typer.Option(help="Port of the payment sandbox.")] = 5000,
 ) -> None:
     """Migrate, load the demo catalog into an empty database, and start the shop: the
-    storefront, the store API and the payment sandbox, in one process (Ctrl-C stops all)."""
+    storefront, the store API and the payment sandbox, each in a process of its own (Ctrl-C
+    stops all; if one stops, all stop)."""
     settings = Settings()
     # The apps find each other on the ports given here, unless told otherwise.
     addresses = {
@@ -133,12 +118,14 @@ def serve(
         "payments_url": _address(host, payments_port),
         "public_url": _address(host, web_port),
     }
-    settings = settings.model_copy(
-        update={k: v for k, v in addresses.items() if k not in settings.model_fields_set}
-    )
+    env = dict(os.environ)
+    for name, url in addresses.items():
+        if name not in settings.model_fields_set:
+            env[f"SHOPKEEP_{name.upper()}"] = url
     # Generated secrets are made before any app starts, so every app reads the same ones.
     settings.resolved_webhook_secret  # noqa: B018
     settings.resolved_session_secret  # noqa: B018
+    settings.resolved_secret_key  # noqa: B018
     _prepare(settings)
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     store_url = _address(host, store_port)
@@ -146,28 +133,8 @@ def serve(
     typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
     typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
     _say_where_mail_goes(settings)
-    asyncio.run(_serve_all(settings, host, web_port, store_port, payments_port))
-
-
-async def _serve_all(
-    settings: Settings, host: str, web_port: int, store_port: int, payments_port: int
-) -> None:
-    def config(app: FastAPI, port: int) -> uvicorn.Config:
-        return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False)
-
-    # The storefront and the store API share one database handle: on SQLite, one queue of
-    # writes committed together.
-    database = _database(settings)
-    try:
-        await serve_together(
-            [
-                config(create_web(settings, database), web_port),
-                config(create_store(settings, database), store_port),
-                config(create_sandbox(settings), payments_port),
-            ]
-        )
-    finally:
-        await database.close()
+    apps = [App("web", web_port), App("store", store_port), App("payments", payments_port)]
+    raise typer.Exit(serve_apart(apps, host, env))
 
 
 @app.command()
@@ -181,7 +148,7 @@ def store(
     _prepare(settings)
     typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
     _say_where_mail_goes(settings)
-    _run_alone("shopkeep.store.app:create_app", host, port, workers)
+    run_alone("store", host, port, workers)
 
 
 @app.command()
@@ -194,7 +161,7 @@ def payments(
     settings = Settings()
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     typer.echo(f"Payment sandbox  {_address(host, port)}")
-    _run_alone("shopkeep.sandbox.app:create_app", host, port, workers)
+    run_alone("payments", host, port, workers)
 
 
 @app.command()
@@ -209,7 +176,7 @@ def web(
     settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
     typer.echo(f"Storefront       {_address(host, port)}")
     _say_where_mail_goes(settings)
-    _run_alone("shopkeep.web.app:create_app", host, port, workers)
+    run_alone("web", host, port, workers)
 
 
 @db_app.command("upgrade")

@@ -9,11 +9,13 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import validation_error_definition, validation_error_response_definition
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopkeep.errors import ShopError
+from shopkeep.errors import ErrorBody, ShopError
 
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_FIELDS = frozenset({"password"})
@@ -39,12 +41,21 @@ def parse_query(model: type[ModelT], request: Request) -> ModelT:
     try:
         return model.model_validate(dict(request.query_params))
     except ValidationError as error:
-        raise RequestValidationError(
-            [
-                {**detail, "loc": ("query", *detail["loc"])}
-                for detail in error.errors(include_url=False, include_context=False)
-            ]
-        ) from error
+        raise invalid_request_error(error, "query") from error
+
+
+def invalid_request_error(
+    error: ValidationError, where: str, *, include_input: bool = True
+) -> RequestValidationError:
+    """A model's validation error as FastAPI's 422, located in `where` ("query", "body")."""
+    return RequestValidationError(
+        [
+            {**detail, "loc": (where, *detail["loc"])}
+            for detail in error.errors(
+                include_url=False, include_context=False, include_input=include_input
+            )
+        ]
+    )
 
 
 def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
@@ -90,6 +101,29 @@ def _without_secrets(error: Any) -> Any:
     return error
 
 
+BODY_PARSING_FAILED = "There was an error parsing the body"
+MAX_ECHOED_PATH = 200
+
+
+def http_error_detail(request: Request, exc: HTTPException) -> str:
+    """A sentence that says what to do, in place of Starlette's and FastAPI's bare phrases
+    ("Not Found", "Method Not Allowed", "There was an error parsing the body")."""
+    path = request.url.path[:MAX_ECHOED_PATH]
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return f"There is nothing at {path}: check the address (the API's paths are in /docs)."
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return f"{path} does not take {request.method} requests; send {allowed or 'another'}."
+    if exc.status_code == 400 and exc.detail == BODY_PARSING_FAILED:
+        if "json" in request.headers.get("content-type", ""):
+            return "The request body is not valid JSON: send JSON text encoded in UTF-8."
+        return (
+            "The request body could not be read as a form: send it URL-encoded "
+            "(application/x-www-form-urlencoded) or as multipart/form-data."
+        )
+    return str(exc.detail)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def shop_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ShopError)
@@ -110,8 +144,66 @@ def install_error_handlers(app: FastAPI) -> None:
         )
         return JSON({"detail": detail}, status_code=422)
 
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSON(
+            {"detail": http_error_detail(request, exc)},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
+
     app.add_exception_handler(ShopError, shop_error)
     app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
+    document_every_status(app)
+
+
+# Statuses any operation can answer, whatever its endpoint says, and why.
+_BODY_METHODS = frozenset({"post", "put", "patch", "delete"})
+_TOO_LARGE = "The request body is larger than 1 MiB."
+_UNREADABLE = "The request body could not be parsed."
+_INVALID = "Validation Error"
+
+
+def document_every_status(app: FastAPI) -> None:
+    """Make `/openapi.json` list what the plumbing below the endpoints can answer too: 413
+    (`BodySizeLimit`) on every method that carries a body, 400 when a declared body cannot be
+    parsed, and 422 (FastAPI's list) wherever parameters or a body are validated, hand-parsed
+    ones included."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        error_ref = {"$ref": "#/components/schemas/ErrorBody"}
+        invalid_ref = {"$ref": "#/components/schemas/HTTPValidationError"}
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("ErrorBody", ErrorBody.model_json_schema())
+        components.setdefault("ValidationError", validation_error_definition)
+        components.setdefault("HTTPValidationError", validation_error_response_definition)
+        for operations in schema.get("paths", {}).values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                wanted: dict[str, tuple[str, dict[str, str]]] = {}
+                if method in _BODY_METHODS:
+                    wanted["413"] = (_TOO_LARGE, error_ref)
+                if "requestBody" in operation:
+                    wanted["400"] = (_UNREADABLE, error_ref)
+                if operation.get("parameters") or "requestBody" in operation:
+                    wanted["422"] = (_INVALID, invalid_ref)
+                for status, (description, ref) in wanted.items():
+                    responses.setdefault(
+                        status,
+                        {
+                            "description": description,
+                            "content": {"application/json": {"schema": ref}},
+                        },
+                    )
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodySizeLimit:

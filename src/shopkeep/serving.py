@@ -1,44 +1,207 @@
-"""Running several ASGI apps in one process: `shopkeep serve` starts the shop this way."""
+"""Running the shop's apps under uvicorn: one alone (`shopkeep store|web|payments`), or all
+three at once (`shopkeep serve`), each in a process of its own.
+
+Apart, a heavy request on one app cannot stall the others: each has its own event loop, its
+own interpreter lock and its own memory. `serve` stays one command: Ctrl-C or SIGTERM stops
+every app (a second one stops them at once), and when one app stops by itself the others are
+stopped too, and `serve` exits with an error.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import logging
+import os
 import signal
-from collections.abc import Iterator, Sequence
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import FrameType
 
+import orjson
 import uvicorn
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+log = logging.getLogger(__name__)
+
+APPS = {
+    "store": "shopkeep.store.app:create_app",
+    "web": "shopkeep.web.app:create_app",
+    "payments": "shopkeep.sandbox.app:create_app",
+}
+# What a client that sent something that is not HTTP/1.1 reads, instead of uvicorn's plain text.
+MALFORMED_HTTP = orjson.dumps(
+    {
+        "detail": "The request is not valid HTTP/1.1 (its request line or a header is "
+        "malformed): correct it and send it again."
+    }
+)
 
 
-class _Member(uvicorn.Server):
-    """A server of a group: the group, not each server, answers Ctrl-C."""
+class _JsonBadRequest:
+    """uvicorn answers a request it cannot parse itself, before any app runs: in JSON here."""
+
+    def _bad_request_head(self) -> list[bytes]:
+        return [
+            b"HTTP/1.1 400 Bad Request\r\n",
+            b"content-type: application/json\r\n",
+            b"content-length: " + str(len(MALFORMED_HTTP)).encode("ascii") + b"\r\n",
+            b"connection: close\r\n",
+            b"\r\n",
+        ]
+
+
+class HttpToolsJsonProtocol(_JsonBadRequest, HttpToolsProtocol):
+    def send_400_response(self, msg: str) -> None:
+        self.transport.write(b"".join([*self._bad_request_head(), MALFORMED_HTTP]))
+        self.transport.close()
+
+
+class H11JsonProtocol(_JsonBadRequest, H11Protocol):
+    def send_400_response(self, msg: str) -> None:
+        self.transport.write(b"".join([*self._bad_request_head(), MALFORMED_HTTP]))
+        self.transport.close()
+
+
+# httptools when installed (as uvicorn's "auto" chooses), h11 otherwise.
+HttpProtocol = (
+    HttpToolsJsonProtocol if issubclass(AutoHTTPProtocol, HttpToolsProtocol) else H11JsonProtocol
+)
+HTTP_PROTOCOL = "shopkeep.serving:HttpProtocol"
+
+
+def config(app: str, host: str, port: int, workers: int = 1) -> uvicorn.Config:
+    return uvicorn.Config(
+        APPS[app],
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=HTTP_PROTOCOL,
+        log_level="info",
+        access_log=False,
+    )
+
+
+def run_alone(app: str, host: str, port: int, workers: int) -> None:
+    """One app, with `workers` processes (uvicorn's own supervisor when more than one)."""
+    if workers == 1:
+        _run_child(app, host, port)
+        return
+    uvicorn.run(
+        APPS[app],
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=HTTP_PROTOCOL,
+        log_level="info",
+        access_log=False,
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, which returns when a signal stopped it (uvicorn re-raises the signal
+    once it has stopped, which would end the process with a traceback for Ctrl-C)."""
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
-        yield
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in _SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
-async def serve_together(configs: Sequence[uvicorn.Config]) -> None:
-    """Serve every app until Ctrl-C or SIGTERM, or until one of them stops; then stop all.
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-    A second Ctrl-C stops at once, without waiting for open connections.
-    """
-    servers = [_Member(config) for config in configs]
 
-    def stop() -> None:
-        for server in servers:
-            if server.should_exit:
-                server.force_exit = True
-            server.should_exit = True
+def _run_child(app: str, host: str, port: int) -> None:
+    server = _Server(config(app, host, port))
+    server.run()
+    if not server.started:
+        sys.exit(3)  # could not start (the port is taken, the app failed): uvicorn's code
 
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop)
+
+@dataclass(frozen=True)
+class App:
+    name: str  # a key of APPS
+    port: int
+
+
+def serve_apart(apps: Sequence[App], host: str, env: Mapping[str, str]) -> int:
+    """Run each app in a process of its own until Ctrl-C or SIGTERM, or until one of them
+    stops; then stop all. Returns the exit status for `serve`: 0 when stopped by a signal, 1
+    when an app stopped by itself (or could not start)."""
+    children: dict[int, tuple[str, subprocess.Popen[bytes]]] = {}
+    stops = 0
+
+    def stop_all() -> None:
+        # uvicorn stops gracefully on the first signal, and at once on a SIGINT after it.
+        sig = signal.SIGTERM if stops <= 1 else signal.SIGINT
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, sig)
+
+    def on_signal(_sig: int, _frame: FrameType | None) -> None:
+        nonlocal stops
+        stops += 1
+        stop_all()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in _SIGNALS}
+    failed: str | None = None
     try:
-        tasks = [asyncio.create_task(server.serve()) for server in servers]
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        stop()
-        await asyncio.gather(*tasks)
+        for app in apps:
+            if stops:
+                break
+            process = subprocess.Popen(
+                [sys.executable, "-m", "shopkeep.serving", app.name, host, str(app.port)],
+                env=dict(env),
+                # The child stops when this pipe closes: if `serve` is killed, no app outlives it.
+                stdin=subprocess.PIPE,
+            )
+            children[process.pid] = (app.name, process)
+        while children:
+            pid, status = os.wait()  # resumed after each signal handler (PEP 475)
+            if pid not in children:
+                continue
+            name, process = children.pop(pid)
+            process.returncode = code = os.waitstatus_to_exitcode(status)
+            if stops == 0 and failed is None:
+                failed = name
+                log.error("the %s app stopped (exit status %s): stopping the others", name, code)
+                stops = 1
+                stop_all()
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for _name, process in children.values():
+            process.kill()
+            process.wait()
+    return 0 if failed is None else 1
+
+
+def _stop_when_orphaned() -> None:
+    """Stop this app (as SIGTERM does) when `serve` goes away: its pipe to us closes."""
+    # The raw descriptor: a buffered read would hold a lock that interpreter shutdown wants.
+    while os.read(sys.stdin.fileno(), 4096):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def main(argv: Sequence[str]) -> None:
+    """A child of `serve_apart`: `python -m shopkeep.serving <app> <host> <port>`."""
+    app, host, port = argv
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    threading.Thread(target=_stop_when_orphaned, daemon=True).start()
+    _run_child(app, host, int(port))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

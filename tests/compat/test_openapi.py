@@ -5,20 +5,23 @@ from __future__ import annotations
 import httpx
 
 TAG = "seed 002 compatibility"
+# 413: a body over 1 MiB, on every method that may carry one; 400: a body that cannot be parsed.
 EXPECTED = {
-    ("post", "/api/producer"): {"200", "400", "409", "422"},
+    ("post", "/api/producer"): {"200", "400", "409", "413", "422"},
     ("get", "/api/producer"): {"200", "422"},
     ("get", "/api/producer/{producer_id}"): {"200", "404", "422"},
     ("get", "/api/products"): {"200", "422"},
-    ("post", "/api/products"): {"200", "400", "401", "422"},
+    ("post", "/api/products"): {"200", "400", "401", "413", "422"},
     ("get", "/api/products/{product_id}"): {"200", "404", "422"},
-    ("put", "/api/products/{product_id}"): {"200", "400", "401", "403", "404", "422"},
-    ("delete", "/api/products/{product_id}"): {"200", "401", "403", "404", "422"},
-    ("post", "/api/shopping_cart"): {"200"},
+    ("put", "/api/products/{product_id}"): {"200", "400", "401", "403", "404", "413", "422"},
+    ("delete", "/api/products/{product_id}"): {"200", "400", "401", "403", "404", "413", "422"},
+    ("post", "/api/shopping_cart"): {"200", "413"},
     ("get", "/api/shopping_cart/{shopping_cart_id}"): {"200", "401", "404", "422"},
-    ("put", "/api/shopping_cart/{shopping_cart_id}"): {"200", "400", "401", "404", "422"},
-    ("delete", "/api/shopping_cart/{shopping_cart_id}"): {"200", "401", "404", "422"},
-    ("post", "/api/shopping_cart/{shopping_cart_id}/checkout"): {"200", "400", "401", "404", "422"},
+    ("put", "/api/shopping_cart/{shopping_cart_id}"): {"200", "400", "401", "404", "413", "422"},
+    ("delete", "/api/shopping_cart/{shopping_cart_id}"): {"200", "401", "404", "413", "422"},
+    ("post", "/api/shopping_cart/{shopping_cart_id}/checkout"): {
+        *("200", "400", "401", "404", "413", "422")
+    },
 }
 
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shopkeep.db import MAX_ID
 from shopkeep.money import MAX_AMOUNT
+from shopkeep.numbers import checked
 
 MAX_PAGE = 1_000_000
 # Databases cannot store NUL characters, so text holding one is refused rather than searched.
 NO_NUL = r"^[^\x00]*$"
+FilterPrice = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT), checked(0, MAX_AMOUNT)]
+FilterRating = Annotated[Decimal, Field(ge=0, le=5), checked(0, 5)]
 
 
 class ProductFilters(BaseModel):
@@ -28,9 +31,9 @@ class ProductFilters(BaseModel):
         pattern=NO_NUL,
         description="Brand, compared case-insensitively.",
     )
-    min_price: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, description="Inclusive.")
-    max_price: Decimal | None = Field(default=None, ge=0, le=MAX_AMOUNT, description="Inclusive.")
-    min_rating: Decimal | None = Field(default=None, ge=0, le=5)
+    min_price: FilterPrice | None = Field(default=None, description="Inclusive.")
+    max_price: FilterPrice | None = Field(default=None, description="Inclusive.")
+    min_rating: FilterRating | None = None
     in_stock: bool = Field(default=False, description="Only products with stock > 0.")
     search: str | None = Field(
         default=None,

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from shopkeep import signature
 from shopkeep.errors import BadRequest, InvalidSignature, error_responses
-from shopkeep.http import JSON
+from shopkeep.http import JSON, invalid_request_error
 from shopkeep.money import as_json_number, to_cents
 from shopkeep.payments import hosted, service
 from shopkeep.payments.schemas import (
@@ -66,10 +66,8 @@ async def confirm_payment(
     try:
         payload = PaymentCallbackIn.model_validate_json(body)
     except ValidationError as error:
-        return JSON(
-            {"detail": error.errors(include_url=False, include_context=False, include_input=False)},
-            status_code=422,
-        )
+        # FastAPI's own 422, as if it had parsed the body itself.
+        raise invalid_request_error(error, "body", include_input=False) from error
     try:
         amount_cents = to_cents(payload.amount)
     except ValueError as error:

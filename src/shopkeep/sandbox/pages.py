@@ -27,6 +27,11 @@ templates.filters["money"] = display
 
 FORM_FIELDS = ("card_number", "expiry", "cvc")
 MAX_FIELD = 100
+MAX_FIELDS = 20
+TOO_MANY_FIELDS = (
+    f"The form arrived with too many fields (more than {MAX_FIELDS}), so nothing was charged: "
+    "type your card details again and pay."
+)
 
 
 @router.get("/pay/{payment_id}", name="hosted_page")
@@ -52,6 +57,15 @@ async def pay(
     if payment.status != REQUIRES_PAYMENT_METHOD:
         return _after_payment(payment, settings)
     values = await _form(request)
+    if values is None:
+        return _page(
+            "pay.html",
+            payment,
+            settings,
+            values={},
+            errors={"card_number": TOO_MANY_FIELDS},
+            status=400,
+        )
     errors: dict[str, str] = {}
     number = _checked(errors, "card_number", lambda: cards.card_number(values["card_number"]))
     today = datetime.now(UTC).date()
@@ -88,9 +102,15 @@ async def link_not_found(request: Request, error: Exception) -> Response:
     return response
 
 
-async def _form(request: Request) -> dict[str, str]:
-    """The urlencoded form; each field once, truncated to a sane length."""
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"), max_num_fields=20)
+async def _form(request: Request) -> dict[str, str] | None:
+    """The urlencoded form, each field once, truncated to a sane length; None when it holds
+    more fields than the page has, by far."""
+    try:
+        fields = parse_qs(
+            (await request.body()).decode("utf-8", "replace"), max_num_fields=MAX_FIELDS
+        )
+    except ValueError:  # more than MAX_FIELDS fields
+        return None
     return {name: (fields.get(name) or [""])[0][:MAX_FIELD] for name in FORM_FIELDS}
 
 

@@ -15,6 +15,7 @@ import secrets
 from fastapi import Request
 
 from shopkeep.errors import ShopError
+from shopkeep.signature import same_digest
 
 COOKIE = "shopkeep_csrf"
 FIELD = "csrf_token"
@@ -62,5 +63,5 @@ def check(request: Request, secret: str, submitted: str | None) -> None:
     if not _is_seed(cookie) or not submitted:
         raise CsrfRefused()
     assert cookie is not None
-    if not hmac.compare_digest(token(secret, cookie), submitted):
+    if not same_digest(token(secret, cookie), submitted):
         raise CsrfRefused()

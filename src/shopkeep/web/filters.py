@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal
 from urllib.parse import urlencode
 
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.catalog.service import ProductQuery, SortField, SortOrder
 from shopkeep.money import MAX_AMOUNT, ceil_cents, floor_cents
+from shopkeep.numbers import NumberError, parse_decimal
 from shopkeep.web.forms import parse_id
 
 PAGE_SIZE = 12
@@ -37,6 +38,10 @@ SORTS: dict[str, Sort] = {
     "name-asc": Sort("name", "asc", "Name: A to Z"),
 }
 RATING_CHOICES = (4, 3, 2, 1)
+_PRICE_ERRORS = {
+    "low": "Prices start at 0.",
+    "high": "That price is higher than anything in the shop.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +125,10 @@ def read_state(params: Mapping[str, str]) -> tuple[ShopState, dict[str, str]]:
         errors["max_price"] = "The highest price is below the lowest price."
     min_rating = None
     if raw_rating := (params.get("min_rating") or "").strip():
-        min_rating = _decimal(raw_rating)
-        if min_rating is None or not 0 <= min_rating <= 5:
+        try:
+            min_rating = parse_decimal(raw_rating, low=Decimal(0), high=Decimal(5))
+        except NumberError:
             errors["min_rating"] = "Choose a rating from 0 to 5."
-            min_rating = None
     sort = params.get("sort") or ""
     if sort not in SORTS:
         errors["sort"] = "That sort order is not available; showing featured products."
@@ -167,32 +172,20 @@ def _text(value: str | None, field: str, label: str, errors: dict[str, str]) -> 
     return text
 
 
-def _decimal(text: str) -> Decimal | None:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None
-    return value if value.is_finite() else None
-
-
 def _amount(value: str | None, field: str, errors: dict[str, str]) -> Decimal | None:
     text = (value or "").strip().removeprefix("$").replace(",", "")
     if not text:
         return None
-    amount = _decimal(text) if len(text) <= 20 else None
-    if amount is None:
-        errors[field] = "Enter a price like 20 or 19.99."
-    elif amount < 0:
-        errors[field] = "Prices start at 0."
-    elif amount > MAX_AMOUNT:
-        errors[field] = "That price is higher than anything in the shop."
-    else:
-        return amount
+    try:
+        return parse_decimal(text, low=Decimal(0), high=MAX_AMOUNT)
+    except NumberError as error:
+        errors[field] = _PRICE_ERRORS.get(error.kind, "Enter a price like 20 or 19.99.")
     return None
 
 
 def _plain(value: Decimal | None) -> str:
-    """`Decimal("20.50")` → `"20.50"`; `Decimal("2E+1")` → `"20"`."""
+    """`Decimal("20.5")` → `"20.5"`; `Decimal("2E+1")` → `"20"` (values come from
+    `parse_decimal`, so the plain form is short)."""
     if value is None:
         return ""
     return f"{value:f}"

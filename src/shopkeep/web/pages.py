@@ -19,6 +19,7 @@ from shopkeep.carts import service as carts
 from shopkeep.config import Settings
 from shopkeep.db import Tx
 from shopkeep.web import csrf, format
+from shopkeep.web.forms import MAX_NEXT
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
@@ -146,6 +147,8 @@ class Renderer:
         flash_cookie = request.cookies.get(FLASH_COOKIE)
         seed = csrf.seed(request)
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if len(here) > MAX_NEXT:  # echoed into every form of the page: bounded
+            here = "/"
         html = self.env.get_template(template).render(
             {
                 "csrf_field": csrf.FIELD,
@@ -153,7 +156,7 @@ class Renderer:
                 "cart_count": badge.count,
                 "flash": unquote(flash_cookie)[:MAX_FLASH] if flash_cookie else "",
                 "here": here,
-                "path": request.url.path,
+                "path": request.url.path[:MAX_NEXT],
                 **(context or {}),
             }
         )

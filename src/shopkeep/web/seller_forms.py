@@ -32,8 +32,13 @@ class ProductForm:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+# Values are shown again as typed, so that they can be corrected, up to this many characters
+# (twice the longest field the API takes).
+MAX_ECHO = 10_000
+
+
 def typed_product(form: Mapping[str, str]) -> dict[str, str]:
-    return {name: form.get(name, "") for name in PRODUCT_FIELDS}
+    return {name: form.get(name, "")[:MAX_ECHO] for name in PRODUCT_FIELDS}
 
 
 def product_values(product: Mapping[str, Any]) -> dict[str, str]:

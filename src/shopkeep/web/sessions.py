@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from fastapi import Request, Response
 
 from shopkeep.db import MAX_ID, utcnow
+from shopkeep.signature import same_digest
 
 SESSION_HOURS = 12
 _VERSION = "v1"
@@ -54,7 +55,7 @@ class SessionCookie:
             return None
         account_id, expires, signature = match.groups()
         payload = f"{_VERSION}.{account_id}.{expires}"
-        if not hmac.compare_digest(self._signature(secret, payload), signature):
+        if not same_digest(self._signature(secret, payload), signature):
             return None
         if int(expires) <= (now or utcnow()).timestamp() or int(account_id) > MAX_ID:
             return None

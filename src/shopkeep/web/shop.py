@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from shopkeep.catalog import service as catalog
 from shopkeep.catalog.demo import product_image_svg
 from shopkeep.db import Tx
+from shopkeep.numbers import MAX_TEXT
 from shopkeep.web import format
 from shopkeep.web.deps import DatabaseDep, RendererDep
 from shopkeep.web.filters import (
@@ -119,8 +120,12 @@ async def grid(request: Request, database: DatabaseDep, renderer: RendererDep) -
             "state": state,
             "errors": errors,
             # Prices as typed, so a mistake can be corrected where it was made.
+            # The grid's own address, without what was left out: forms come back to it.
+            "here": state.url(),
             "request_values": {
-                name: request.query_params.get(name, "") for name in ("min_price", "max_price")
+                # Shown again as typed, so it can be corrected; never more than a field holds.
+                name: request.query_params.get(name, "")[:MAX_TEXT]
+                for name in ("min_price", "max_price")
             },
             "view": view,
             "category_name": category_name,
