@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from shopkeep.catalog.version import close_probe
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.orders.service import expire_orders
@@ -45,6 +46,7 @@ async def running(
         if owns_payments:
             await app.state.payments.aclose()
         if owns_database:
+            await close_probe(app.state.database)
             await app.state.database.close()
 
 

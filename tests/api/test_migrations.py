@@ -23,6 +23,7 @@ from shopkeep.sandbox.models import SandboxBase
 
 EXPECTED_TABLES = {
     "categories",
+    "catalog_changes",
     "products",
     "carts",
     "cart_items",
