@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from shopkeep.catalog import index as catalog_index
 from shopkeep.catalog.version import close_probe
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
@@ -36,6 +37,7 @@ async def running(
         app.state.database = create_database(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
+    catalog_index.start(app.state.database)
     upkeep = asyncio.create_task(keep_up(app.state.database, settings))
     try:
         yield

@@ -1,0 +1,389 @@
+"""An in-memory columnar index of the catalog: filters, sort orders, pages and exact totals in
+microseconds to a few milliseconds, off the database.
+
+The filterable columns of every product (category, brand, price, rating, stock, seller,
+whether it is listed) are kept in numpy arrays in id order, with the sort orders by price,
+rating and name as permutations of them. Search terms are still matched by the database's own
+search index (SQLite's trigram FTS, PostgreSQL's trigram GIN), which yields the matching ids;
+everything else happens here. A page's products are then read by id.
+
+The index is labelled with the catalog version it stands for. A query first reads the version
+in its own transaction; when the index is behind, the products changed since (the catalog's
+change log, `CatalogChange`) are read again in that transaction and patched in, so the answer
+is exactly what the SQL path would give. When the log no longer holds the rows needed (pruned),
+or too much changed, the index is rebuilt in the background and queries use SQL meanwhile.
+
+Memory: some 42 bytes per product (about 42 MB for a million).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import bindparam, text
+
+from shopkeep.db import Tx
+
+if TYPE_CHECKING:
+    from shopkeep.catalog.service import ProductQuery
+
+log = logging.getLogger(__name__)
+
+INDEX_MEMO = "catalog.index"
+CHUNK = 20_000
+# More changed products than this (or a 20th of the catalog) are cheaper to read afresh.
+MAX_PATCHED = 2_000
+# Below this share of the catalog, matches are sorted on their own rather than by walking a
+# precomputed sort order.
+WALK_SHARE = 32
+
+Positions = npt.NDArray[np.int64]
+Mask = npt.NDArray[np.bool_]
+
+_COLUMNS = (
+    "id, category_id, brand_key, price_cents, rating_tenths, stock, coalesce(seller_id, 0), "
+    "CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END, name"
+)
+_CHUNK_SQL = text(f"SELECT {_COLUMNS} FROM products WHERE id > :after ORDER BY id LIMIT :size")
+_ROWS_SQL = text(f"SELECT {_COLUMNS} FROM products WHERE id IN :ids").bindparams(
+    bindparam("ids", expanding=True)
+)
+_NAME_ORDER_FIRST = text(
+    "SELECT name, id FROM products WHERE deleted_at IS NULL ORDER BY name, id LIMIT :size"
+)
+_NAME_ORDER_NEXT = text(
+    "SELECT name, id FROM products WHERE deleted_at IS NULL AND (name, id) > (:name, :id) "
+    "ORDER BY name, id LIMIT :size"
+)
+_VERSION_SQL = text("SELECT version FROM catalog_state WHERE id = 1")
+_CHANGES_SQL = text(
+    "SELECT version, product_id FROM catalog_changes WHERE version > :since AND version <= :upto"
+)
+
+
+@dataclass
+class ProductIndex:
+    """The filterable columns of every product known at `version`, in id order."""
+
+    version: int
+    ids: npt.NDArray[np.int64]
+    listed: Mask
+    category: npt.NDArray[np.int32]
+    brand: npt.NDArray[np.int32]  # codes of `brand_keys`
+    price: npt.NDArray[np.int64]
+    rating: npt.NDArray[np.int16]
+    stock: npt.NDArray[np.int32]
+    seller: npt.NDArray[np.int32]  # 0: the store's own
+    name_hash: npt.NDArray[np.int64]
+    brand_keys: dict[str, int]
+    # Positions in (key, id) order, over every row; None: to be computed again.
+    orders: dict[str, Positions | None] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    def nbytes(self) -> int:
+        arrays = (self.ids, self.listed, self.category, self.brand, self.price, self.rating)
+        extra = (self.stock, self.seller, self.name_hash)
+        orders = [order.nbytes for order in self.orders.values() if order is not None]
+        return sum(array.nbytes for array in (*arrays, *extra)) + sum(orders)
+
+    # --- answering ---
+
+    def matching(self, query: ProductQuery, candidates: Positions | None) -> Positions:
+        """Positions of the listed products matching every filter of `query` but the search;
+        with `candidates` (the search's matches), among those only. Ascending."""
+
+        def column(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
+            return array if candidates is None else array[candidates]
+
+        keep = column(self.listed).copy()
+        if query.category_id is not None:
+            keep &= column(self.category) == query.category_id
+        if query.brand is not None:
+            code = self.brand_keys.get(query.brand.lower())
+            if code is None:
+                return np.empty(0, dtype=np.int64)
+            keep &= column(self.brand) == code
+        if query.min_price_cents is not None:
+            keep &= column(self.price) >= query.min_price_cents
+        if query.max_price_cents is not None:
+            keep &= column(self.price) <= query.max_price_cents
+        if query.min_rating_tenths is not None:
+            keep &= column(self.rating) >= query.min_rating_tenths
+        if query.in_stock:
+            keep &= column(self.stock) > 0
+        if query.min_stock is not None:
+            keep &= column(self.stock) >= query.min_stock
+        if query.seller_id is not None:
+            keep &= column(self.seller) == query.seller_id
+        found: Positions = np.flatnonzero(keep) if candidates is None else candidates[keep]
+        return found
+
+    def page(self, query: ProductQuery, matches: Positions) -> list[int]:
+        """The ids of the page of `matches` that `query` asks for, in its order."""
+        total = len(matches)
+        offset = (query.page - 1) * query.page_size
+        if offset >= total:
+            return []
+        descending = query.order == "desc"
+        if query.sort_by == "id":
+            ordered = matches
+        else:
+            order = self.orders.get(query.sort_by)
+            if order is not None and total * WALK_SHARE > self.size:
+                wanted = np.zeros(self.size, dtype=np.bool_)
+                wanted[matches] = True
+                ordered = order[wanted[order]]
+            else:
+                ordered = matches[np.argsort(self._sort_key(query.sort_by)[matches], kind="stable")]
+        if descending:
+            end = total - offset
+            chosen = ordered[max(0, end - query.page_size) : end][::-1]
+        else:
+            chosen = ordered[offset : offset + query.page_size]
+        return [int(product_id) for product_id in self.ids[chosen]]
+
+    def _sort_key(self, sort_by: str) -> npt.NDArray[Any]:
+        if sort_by == "price":
+            return self.price
+        if sort_by == "rating":
+            return self.rating
+        order = self.orders["name"]
+        assert order is not None
+        rank = np.empty(self.size, dtype=np.int64)
+        rank[order] = np.arange(self.size)
+        return rank
+
+    def positions_of(self, product_ids: npt.NDArray[np.int64]) -> Positions:
+        """Positions of those of `product_ids` that are in the index, ascending."""
+        product_ids = np.unique(product_ids)
+        where = np.searchsorted(self.ids, product_ids)
+        inside = where < self.size
+        where, product_ids = where[inside], product_ids[inside]
+        found: Positions = where[self.ids[where] == product_ids]
+        return found
+
+    def sort_orders(self) -> None:
+        """Compute the sort orders by price and rating (stable: ties stay in id order)."""
+        for name, key in (("price", self.price), ("rating", self.rating)):
+            if self.orders.get(name) is None:
+                self.orders[name] = np.argsort(key, kind="stable").astype(np.int64)
+
+
+def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[str, Any]:
+    """Columns of `rows` (in `_COLUMNS` order)."""
+    brands = [brand_keys.setdefault(row[2], len(brand_keys)) for row in rows]
+    numbers = np.array([(r[0], r[1], r[3], r[4], r[5], r[6], r[7]) for r in rows], dtype=np.int64)
+    numbers = numbers.reshape(-1, 7)
+    return {
+        "ids": numbers[:, 0].copy(),
+        "category": numbers[:, 1].astype(np.int32),
+        "brand": np.array(brands, dtype=np.int32),
+        "price": numbers[:, 2].copy(),
+        "rating": numbers[:, 3].astype(np.int16),
+        "stock": numbers[:, 4].astype(np.int32),
+        "seller": numbers[:, 5].astype(np.int32),
+        "listed": numbers[:, 6].astype(np.bool_),
+        "name_hash": np.array([hash(row[8]) for row in rows], dtype=np.int64),
+    }
+
+
+_ARRAY_NAMES = ("ids", "category", "brand", "price", "rating", "stock", "seller", "listed")
+
+
+async def build(tx: Tx) -> ProductIndex:
+    """The whole index, read in chunks of `CHUNK` products."""
+    version = int(await tx.scalar(_VERSION_SQL) or 0)
+    brand_keys: dict[str, int] = {}
+    parts: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        rows: Sequence[Any] = (await tx.execute(_CHUNK_SQL, {"after": after, "size": CHUNK})).all()
+        if not rows:
+            break
+        parts.append(_arrays(rows, brand_keys))
+        after = int(rows[-1][0])
+        await asyncio.sleep(0)  # a long read lets requests in between its chunks
+    columns = {
+        name: np.concatenate([part[name] for part in parts])
+        if parts
+        else np.empty(0, dtype=_empty_dtype(name))
+        for name in (*_ARRAY_NAMES, "name_hash")
+    }
+    index = _index(version, brand_keys, columns)
+    index.sort_orders()
+    index.orders["name"] = await name_order(tx, index)
+    return index
+
+
+def _empty_dtype(name: str) -> Any:
+    return {
+        "ids": np.int64,
+        "category": np.int32,
+        "brand": np.int32,
+        "price": np.int64,
+        "rating": np.int16,
+        "stock": np.int32,
+        "seller": np.int32,
+        "listed": np.bool_,
+        "name_hash": np.int64,
+    }[name]
+
+
+async def name_order(tx: Tx, index: ProductIndex) -> Positions:
+    """Positions in the database's own (name, id) order (its collation decides), the listed
+    products first, each position once."""
+    found: list[Positions] = []
+    rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": CHUNK})).all()
+    while rows:
+        ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
+        where = np.minimum(np.searchsorted(index.ids, ids), max(index.size - 1, 0))
+        found.append(where[index.ids[where] == ids] if index.size else where[:0])
+        last_name, last_id = rows[-1]
+        await asyncio.sleep(0)  # a long read lets requests in between its chunks
+        params = {"name": last_name, "id": last_id, "size": CHUNK}
+        rows = (await tx.execute(_NAME_ORDER_NEXT, params)).all()
+    listed = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
+    _, first = np.unique(listed, return_index=True)
+    listed = listed[np.sort(first)]
+    seen = np.zeros(index.size, dtype=np.bool_)
+    seen[listed] = True
+    return np.concatenate([listed, np.flatnonzero(~seen)]).astype(np.int64)
+
+
+def start(database: Any) -> CatalogIndex:
+    """The index of `database` (a `shopkeep.db.Database`), built in the background; catalog
+    queries use it once it is ready."""
+    holder: CatalogIndex | None = database.memo.get(INDEX_MEMO)
+    if holder is None:
+        holder = CatalogIndex()
+        holder.builder = lambda: database.read(build)
+        database.memo[INDEX_MEMO] = holder
+        holder.rebuild_soon()
+    return holder
+
+
+class CatalogIndex:
+    """The index of one database in one process, kept in step with the catalog version."""
+
+    def __init__(self) -> None:
+        self.index: ProductIndex | None = None
+        self._rebuild: asyncio.Task[None] | None = None
+        self.builder: Any = None  # an async callable returning a fresh ProductIndex
+
+    async def at(self, tx: Tx) -> ProductIndex | None:
+        """The index as of the transaction's catalog version, or None: use SQL."""
+        index = self.index
+        if index is None:
+            return None
+        version = int(await tx.scalar(_VERSION_SQL) or 0)
+        if index.version == version:
+            return index
+        if index.version > version:
+            # An older snapshot than the index: the index cannot go back.
+            return None
+        start = index.version
+        span = {"since": start, "upto": version}
+        changes: Sequence[Any] = (await tx.execute(_CHANGES_SQL, span)).all()
+        changed = {row[1] for row in changes if row[1] is not None}
+        if len(changes) != version - start or len(changed) > max(MAX_PATCHED, index.size // 20):
+            self.rebuild_soon()
+            return None
+        rows: list[Any] = []
+        ordered = sorted(changed)
+        for first in range(0, len(ordered), 500):
+            some = ordered[first : first + 500]
+            rows.extend((await tx.execute(_ROWS_SQL, {"ids": some})).all())
+        if self.index is not index or index.version != start:
+            return None  # another request moved it meanwhile
+        patched = await _patched(tx, index, changed, rows)
+        patched.version = version
+        self.index = patched
+        return patched
+
+    def rebuild_soon(self) -> None:
+        if self._rebuild is None and self.builder is not None:
+            self._rebuild = asyncio.create_task(self._rebuild_now())
+
+    async def _rebuild_now(self) -> None:
+        try:
+            fresh: ProductIndex = await self.builder()
+            current = self.index
+            if current is None or fresh.version >= current.version:
+                self.index = fresh
+        except Exception:
+            log.exception("rebuilding the catalog index failed; catalog queries use SQL")
+        finally:
+            self._rebuild = None
+
+    async def wait_for_rebuild(self) -> None:
+        if self._rebuild is not None:
+            await self._rebuild
+
+
+async def _patched(
+    tx: Tx, index: ProductIndex, changed: Iterable[int], rows: Sequence[Sequence[Any]]
+) -> ProductIndex:
+    """`index` with `rows` (the changed products as they are now) in place; products changed
+    but no longer found are gone for good."""
+    found = {int(row[0]) for row in rows}
+    gone = np.array(sorted(set(changed) - found), dtype=np.int64)
+    if len(gone):
+        index.listed[index.positions_of(gone)] = False
+    if not rows:
+        return index
+    fresh = _arrays(rows, index.brand_keys)
+    where = np.minimum(np.searchsorted(index.ids, fresh["ids"]), max(index.size - 1, 0))
+    known = index.ids[where] == fresh["ids"] if index.size else np.zeros(len(rows), np.bool_)
+    at = where[known]
+    if len(at):
+        if np.any(index.price[at] != fresh["price"][known]):
+            index.orders["price"] = None
+        if np.any(index.rating[at] != fresh["rating"][known]):
+            index.orders["rating"] = None
+        relisted = fresh["listed"][known] & ~index.listed[at]
+        if np.any(index.name_hash[at] != fresh["name_hash"][known]) or np.any(relisted):
+            index.orders["name"] = None
+        for name in (*_ARRAY_NAMES[1:], "name_hash"):
+            getattr(index, name)[at] = fresh[name][known]
+    if not known.all():
+        index = _with_new_rows(index, {name: value[~known] for name, value in fresh.items()})
+    index.sort_orders()
+    if index.orders.get("name") is None:
+        index.orders["name"] = await name_order(tx, index)
+    return index
+
+
+def _with_new_rows(index: ProductIndex, new: dict[str, Any]) -> ProductIndex:
+    columns = {
+        name: np.concatenate([getattr(index, name), new[name]])
+        for name in (*_ARRAY_NAMES, "name_hash")
+    }
+    order = np.argsort(columns["ids"], kind="stable")
+    return _index(
+        index.version, index.brand_keys, {name: values[order] for name, values in columns.items()}
+    )
+
+
+def _index(version: int, brand_keys: dict[str, int], columns: dict[str, Any]) -> ProductIndex:
+    return ProductIndex(
+        version=version,
+        ids=columns["ids"],
+        listed=columns["listed"],
+        category=columns["category"],
+        brand=columns["brand"],
+        price=columns["price"],
+        rating=columns["rating"],
+        stock=columns["stock"],
+        seller=columns["seller"],
+        name_hash=columns["name_hash"],
+        brand_keys=brand_keys,
+    )
