@@ -28,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import bindparam, text
 
+from shopkeep.catalog.words import WordLists, WordListsBuilder, searchable_text
 from shopkeep.db import Tx
 
 if TYPE_CHECKING:
@@ -43,12 +44,12 @@ MAX_PATCHED = 2_000
 # precomputed sort order.
 WALK_SHARE = 32
 
-Positions = npt.NDArray[np.int64]
+Order = npt.NDArray[np.int32]  # positions of rows, in some order
 Mask = npt.NDArray[np.bool_]
 
 _COLUMNS = (
     "id, category_id, brand_key, price_cents, rating_tenths, stock, coalesce(seller_id, 0), "
-    "CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END, name"
+    "CASE WHEN deleted_at IS NULL THEN 1 ELSE 0 END, name, description"
 )
 _CHUNK_SQL = text(f"SELECT {_COLUMNS} FROM products WHERE id > :after ORDER BY id LIMIT :size")
 _ROWS_SQL = text(f"SELECT {_COLUMNS} FROM products WHERE id IN :ids").bindparams(
@@ -80,10 +81,12 @@ class ProductIndex:
     rating: npt.NDArray[np.int16]
     stock: npt.NDArray[np.int32]
     seller: npt.NDArray[np.int32]  # 0: the store's own
-    name_hash: npt.NDArray[np.int64]
+    text_hash: npt.NDArray[np.int64]  # of name and description: which texts changed
     brand_keys: dict[str, int]
+    words: WordLists | None = None
     # Positions in (key, id) order, over every row; None: to be computed again.
-    orders: dict[str, Positions | None] = field(default_factory=dict)
+    orders: dict[str, Order | None] = field(default_factory=dict)
+    _name_rank: Order | None = None
 
     @property
     def size(self) -> int:
@@ -91,91 +94,110 @@ class ProductIndex:
 
     def nbytes(self) -> int:
         arrays = (self.ids, self.listed, self.category, self.brand, self.price, self.rating)
-        extra = (self.stock, self.seller, self.name_hash)
+        extra = (self.stock, self.seller, self.text_hash)
         orders = [order.nbytes for order in self.orders.values() if order is not None]
-        return sum(array.nbytes for array in (*arrays, *extra)) + sum(orders)
+        words = self.words.nbytes() if self.words is not None else 0
+        return sum(array.nbytes for array in (*arrays, *extra)) + sum(orders) + words
 
     # --- answering ---
 
-    def matching(self, query: ProductQuery, candidates: Positions | None) -> Positions:
-        """Positions of the listed products matching every filter of `query` but the search;
-        with `candidates` (the search's matches), among those only. Ascending."""
+    def mask_of(self, product_ids: npt.NDArray[np.int64]) -> Mask:
+        """Which rows hold one of `product_ids` (ids not in the index are left out)."""
+        found = np.zeros(self.size, dtype=np.bool_)
+        if self.size and len(product_ids):
+            where = np.minimum(np.searchsorted(self.ids, product_ids), self.size - 1)
+            found[where[self.ids[where] == product_ids]] = True
+        return found
 
-        def column(array: npt.NDArray[Any]) -> npt.NDArray[Any]:
-            return array if candidates is None else array[candidates]
-
-        keep = column(self.listed).copy()
+    def matching(self, query: ProductQuery, found: Mask | None) -> Mask:
+        """Which listed products match every filter of `query` but the search; with `found`
+        (the search's matches), among those only."""
+        keep = self.listed.copy() if found is None else self.listed & found
         if query.category_id is not None:
-            keep &= column(self.category) == query.category_id
+            keep &= self.category == query.category_id
         if query.brand is not None:
             code = self.brand_keys.get(query.brand.lower())
             if code is None:
-                return np.empty(0, dtype=np.int64)
-            keep &= column(self.brand) == code
+                keep[:] = False
+                return keep
+            keep &= self.brand == code
         if query.min_price_cents is not None:
-            keep &= column(self.price) >= query.min_price_cents
+            keep &= self.price >= query.min_price_cents
         if query.max_price_cents is not None:
-            keep &= column(self.price) <= query.max_price_cents
+            keep &= self.price <= query.max_price_cents
         if query.min_rating_tenths is not None:
-            keep &= column(self.rating) >= query.min_rating_tenths
+            keep &= self.rating >= query.min_rating_tenths
         if query.in_stock:
-            keep &= column(self.stock) > 0
+            keep &= self.stock > 0
         if query.min_stock is not None:
-            keep &= column(self.stock) >= query.min_stock
+            keep &= self.stock >= query.min_stock
         if query.seller_id is not None:
-            keep &= column(self.seller) == query.seller_id
-        found: Positions = np.flatnonzero(keep) if candidates is None else candidates[keep]
-        return found
+            keep &= self.seller == query.seller_id
+        return keep
 
-    def page(self, query: ProductQuery, matches: Positions) -> list[int]:
-        """The ids of the page of `matches` that `query` asks for, in its order."""
-        total = len(matches)
+    def page(self, query: ProductQuery, matches: Mask, total: int) -> list[int]:
+        """The ids of the page of `matches` (`total` of them) that `query` asks for, in its
+        order (ties by id, in the order's direction)."""
         offset = (query.page - 1) * query.page_size
         if offset >= total:
             return []
+        wanted = min(query.page_size, total - offset)
         descending = query.order == "desc"
-        if query.sort_by == "id":
-            ordered = matches
+        order = None if query.sort_by == "id" else self.orders.get(query.sort_by)
+        if query.sort_by != "id" and (order is None or total * WALK_SHARE < self.size):
+            # Few matches: sort them rather than walk the whole order past non-matches.
+            positions = np.flatnonzero(matches)
+            key = self._sort_key(query.sort_by)[positions]
+            ordered = positions[np.argsort(key, kind="stable")]
+            chosen = ordered[::-1] if descending else ordered
+            chosen = chosen[offset : offset + wanted]
         else:
-            order = self.orders.get(query.sort_by)
-            if order is not None and total * WALK_SHARE > self.size:
-                wanted = np.zeros(self.size, dtype=np.bool_)
-                wanted[matches] = True
-                ordered = order[wanted[order]]
-            else:
-                ordered = matches[np.argsort(self._sort_key(query.sort_by)[matches], kind="stable")]
-        if descending:
-            end = total - offset
-            chosen = ordered[max(0, end - query.page_size) : end][::-1]
-        else:
-            chosen = ordered[offset : offset + query.page_size]
+            chosen = self._walk(matches, order, offset, wanted, descending)
         return [int(product_id) for product_id in self.ids[chosen]]
+
+    def _walk(
+        self, matches: Mask, order: Order | None, skip: int, take: int, descending: bool
+    ) -> npt.NDArray[np.int64]:
+        """The matches from the `skip`th on, `take` of them, walking `order` (None: id order)
+        in growing steps from its start (or its end, descending)."""
+        found: list[npt.NDArray[np.int64]] = []
+        have, done, step, size = 0, 0, 4096, self.size
+        while have < skip + take and done < size:
+            low, high = (size - done - step, size - done) if descending else (done, done + step)
+            low = max(low, 0)
+            if order is None:
+                hits = np.flatnonzero(matches[low:high]) + low
+            else:
+                part = order[low:high]
+                hits = part[matches[part]].astype(np.int64)
+            found.append(hits[::-1] if descending else hits)
+            have += len(hits)
+            done += high - low
+            step *= 2
+        return np.concatenate(found)[skip : skip + take] if found else np.empty(0, np.int64)
 
     def _sort_key(self, sort_by: str) -> npt.NDArray[Any]:
         if sort_by == "price":
             return self.price
         if sort_by == "rating":
             return self.rating
-        order = self.orders["name"]
-        assert order is not None
-        rank = np.empty(self.size, dtype=np.int64)
-        rank[order] = np.arange(self.size)
-        return rank
-
-    def positions_of(self, product_ids: npt.NDArray[np.int64]) -> Positions:
-        """Positions of those of `product_ids` that are in the index, ascending."""
-        product_ids = np.unique(product_ids)
-        where = np.searchsorted(self.ids, product_ids)
-        inside = where < self.size
-        where, product_ids = where[inside], product_ids[inside]
-        found: Positions = where[self.ids[where] == product_ids]
-        return found
+        if self._name_rank is None:
+            order = self.orders["name"]
+            assert order is not None
+            rank = np.empty(self.size, dtype=np.int32)
+            rank[order] = np.arange(self.size, dtype=np.int32)
+            self._name_rank = rank
+        return self._name_rank
 
     def sort_orders(self) -> None:
         """Compute the sort orders by price and rating (stable: ties stay in id order)."""
         for name, key in (("price", self.price), ("rating", self.rating)):
             if self.orders.get(name) is None:
-                self.orders[name] = np.argsort(key, kind="stable").astype(np.int64)
+                self.orders[name] = np.argsort(key, kind="stable").astype(np.int32)
+
+    def forget_name_order(self) -> None:
+        self.orders["name"] = None
+        self._name_rank = None
 
 
 def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[str, Any]:
@@ -192,11 +214,36 @@ def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[s
         "stock": numbers[:, 4].astype(np.int32),
         "seller": numbers[:, 5].astype(np.int32),
         "listed": numbers[:, 6].astype(np.bool_),
-        "name_hash": np.array([hash(row[8]) for row in rows], dtype=np.int64),
+        "text_hash": np.array([hash((row[8], row[9])) for row in rows], dtype=np.int64),
     }
 
 
-_ARRAY_NAMES = ("ids", "category", "brand", "price", "rating", "stock", "seller", "listed")
+def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
+    return [searchable_text(row[8], row[9]) for row in rows]
+
+
+_ARRAY_NAMES = (
+    "ids",
+    "category",
+    "brand",
+    "price",
+    "rating",
+    "stock",
+    "seller",
+    "listed",
+    "text_hash",
+)
+_DTYPES = {
+    "ids": np.int64,
+    "category": np.int32,
+    "brand": np.int32,
+    "price": np.int64,
+    "rating": np.int16,
+    "stock": np.int32,
+    "seller": np.int32,
+    "listed": np.bool_,
+    "text_hash": np.int64,
+}
 
 
 async def build(tx: Tx) -> ProductIndex:
@@ -204,44 +251,35 @@ async def build(tx: Tx) -> ProductIndex:
     version = int(await tx.scalar(_VERSION_SQL) or 0)
     brand_keys: dict[str, int] = {}
     parts: list[dict[str, Any]] = []
+    words = WordListsBuilder()
     after = 0
     while True:
         rows: Sequence[Any] = (await tx.execute(_CHUNK_SQL, {"after": after, "size": CHUNK})).all()
         if not rows:
             break
         parts.append(_arrays(rows, brand_keys))
+        words.add([row[8] for row in rows], [row[9] for row in rows])
         after = int(rows[-1][0])
+        del rows
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
     columns = {
         name: np.concatenate([part[name] for part in parts])
         if parts
-        else np.empty(0, dtype=_empty_dtype(name))
-        for name in (*_ARRAY_NAMES, "name_hash")
+        else np.empty(0, dtype=_DTYPES[name])
+        for name in _ARRAY_NAMES
     }
+    del parts
     index = _index(version, brand_keys, columns)
+    index.words = words.build()
     index.sort_orders()
     index.orders["name"] = await name_order(tx, index)
     return index
 
 
-def _empty_dtype(name: str) -> Any:
-    return {
-        "ids": np.int64,
-        "category": np.int32,
-        "brand": np.int32,
-        "price": np.int64,
-        "rating": np.int16,
-        "stock": np.int32,
-        "seller": np.int32,
-        "listed": np.bool_,
-        "name_hash": np.int64,
-    }[name]
-
-
-async def name_order(tx: Tx, index: ProductIndex) -> Positions:
+async def name_order(tx: Tx, index: ProductIndex) -> Order:
     """Positions in the database's own (name, id) order (its collation decides), the listed
     products first, each position once."""
-    found: list[Positions] = []
+    found: list[npt.NDArray[np.int64]] = []
     rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": CHUNK})).all()
     while rows:
         ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
@@ -256,7 +294,7 @@ async def name_order(tx: Tx, index: ProductIndex) -> Positions:
     listed = listed[np.sort(first)]
     seen = np.zeros(index.size, dtype=np.bool_)
     seen[listed] = True
-    return np.concatenate([listed, np.flatnonzero(~seen)]).astype(np.int64)
+    return np.concatenate([listed, np.flatnonzero(~seen)]).astype(np.int32)
 
 
 def start(database: Any) -> CatalogIndex:
@@ -307,6 +345,8 @@ class CatalogIndex:
         patched = await _patched(tx, index, changed, rows)
         patched.version = version
         self.index = patched
+        if patched.words is None:
+            self.rebuild_soon()
         return patched
 
     def rebuild_soon(self) -> None:
@@ -337,10 +377,11 @@ async def _patched(
     found = {int(row[0]) for row in rows}
     gone = np.array(sorted(set(changed) - found), dtype=np.int64)
     if len(gone):
-        index.listed[index.positions_of(gone)] = False
+        index.listed[index.mask_of(gone)] = False
     if not rows:
         return index
     fresh = _arrays(rows, index.brand_keys)
+    texts = _texts(rows)
     where = np.minimum(np.searchsorted(index.ids, fresh["ids"]), max(index.size - 1, 0))
     known = index.ids[where] == fresh["ids"] if index.size else np.zeros(len(rows), np.bool_)
     at = where[known]
@@ -349,13 +390,24 @@ async def _patched(
             index.orders["price"] = None
         if np.any(index.rating[at] != fresh["rating"][known]):
             index.orders["rating"] = None
+        retexted = index.text_hash[at] != fresh["text_hash"][known]
         relisted = fresh["listed"][known] & ~index.listed[at]
-        if np.any(index.name_hash[at] != fresh["name_hash"][known]) or np.any(relisted):
-            index.orders["name"] = None
-        for name in (*_ARRAY_NAMES[1:], "name_hash"):
+        if np.any(retexted) or np.any(relisted):
+            index.forget_name_order()
+        if index.words is not None:
+            for position, row in zip(at[retexted], np.flatnonzero(known)[retexted], strict=True):
+                index.words.changed(int(position), texts[row])
+        for name in _ARRAY_NAMES[1:]:
             getattr(index, name)[at] = fresh[name][known]
     if not known.all():
         index = _with_new_rows(index, {name: value[~known] for name, value in fresh.items()})
+        index.forget_name_order()
+        if index.words is not None:
+            for row in np.flatnonzero(~known):
+                position = int(np.searchsorted(index.ids, fresh["ids"][row]))
+                index.words.changed(position, texts[row])
+    if index.words is not None and index.words.outgrown:
+        index.words = None  # searches go to the database until the index is built again
     index.sort_orders()
     if index.orders.get("name") is None:
         index.orders["name"] = await name_order(tx, index)
@@ -363,14 +415,16 @@ async def _patched(
 
 
 def _with_new_rows(index: ProductIndex, new: dict[str, Any]) -> ProductIndex:
-    columns = {
-        name: np.concatenate([getattr(index, name), new[name]])
-        for name in (*_ARRAY_NAMES, "name_hash")
-    }
+    columns = {name: np.concatenate([getattr(index, name), new[name]]) for name in _ARRAY_NAMES}
     order = np.argsort(columns["ids"], kind="stable")
-    return _index(
+    moved = _index(
         index.version, index.brand_keys, {name: values[order] for name, values in columns.items()}
     )
+    if index.words is not None:
+        new_position = np.empty(len(order), dtype=np.int64)
+        new_position[order] = np.arange(len(order))
+        moved.words = index.words.moved(new_position, moved.size)
+    return moved
 
 
 def _index(version: int, brand_keys: dict[str, int], columns: dict[str, Any]) -> ProductIndex:
@@ -384,6 +438,6 @@ def _index(version: int, brand_keys: dict[str, int], columns: dict[str, Any]) ->
         rating=columns["rating"],
         stock=columns["stock"],
         seller=columns["seller"],
-        name_hash=columns["name_hash"],
+        text_hash=columns["text_hash"],
         brand_keys=brand_keys,
     )

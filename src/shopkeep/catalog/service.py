@@ -304,12 +304,16 @@ async def _indexed_page(
     index = await indexed.at(tx)
     if index is None:
         return None
-    candidates = None
-    if shape.search:
-        found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
-        candidates = index.positions_of(np.array(found, dtype=np.int64))
-    matches = index.matching(query, candidates)
-    ids = index.page(query, matches)
+    found = None
+    if query.search is not None:
+        if index.words is not None:
+            found = index.words.matches(query.search, index.size)
+        if found is None:
+            ids_found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
+            found = index.mask_of(np.array(ids_found, dtype=np.int64))
+    matches = index.matching(query, found)
+    total = int(np.count_nonzero(matches))
+    ids = index.page(query, matches, total)
     rows = {}
     if ids:
         fetched = await tx.execute(_rows_by_id_statement(), {"ids": ids})
@@ -317,7 +321,7 @@ async def _indexed_page(
     if len(rows) != len(ids):
         return None  # a product changed after the index's version (PostgreSQL reads)
     return {
-        "total": len(matches),
+        "total": total,
         "page": query.page,
         "page_size": query.page_size,
         "products": [product_json(rows[product_id]) for product_id in ids],
