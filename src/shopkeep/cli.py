@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from typing import Annotated
 
 import typer
@@ -72,6 +73,7 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool, only_if_
                 loaded += len(batch)
                 bar.update(len(batch))
         await database.write(seed.sync_product_ids)
+        await database.write(seed.forget_catalog_changes)
         await database.write(seed.analyze)
         return loaded
     finally:
@@ -214,8 +216,9 @@ def db_seed(
     settings = Settings()
     upgrade(settings.resolved_database_url)
     total = max(products, len(DEMO_PRODUCTS))
+    started = time.monotonic()
     loaded = asyncio.run(_load_catalog(settings, total=total, reset=reset, only_if_empty=False))
-    typer.echo(f"Loaded {loaded} products.")
+    typer.echo(f"Loaded {loaded} products in {time.monotonic() - started:.1f} s.")
 
 
 @orders_app.command("expire")

@@ -19,7 +19,9 @@ Memory: some 42 bytes per product (about 42 MB for a million).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -37,12 +39,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 INDEX_MEMO = "catalog.index"
-CHUNK = 20_000
+# Products read per step of a build, and names per step of reading the name order: a build
+# runs on the event loop between requests, a step at a time.
+CHUNK = 2_000
+NAME_CHUNK = 20_000
 # More changed products than this (or a 20th of the catalog) are cheaper to read afresh.
 MAX_PATCHED = 2_000
 # Below this share of the catalog, matches are sorted on their own rather than by walking a
 # precomputed sort order.
 WALK_SHARE = 32
+MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
 
 Order = npt.NDArray[np.int32]  # positions of rows, in some order
 Mask = npt.NDArray[np.bool_]
@@ -280,14 +286,14 @@ async def name_order(tx: Tx, index: ProductIndex) -> Order:
     """Positions in the database's own (name, id) order (its collation decides), the listed
     products first, each position once."""
     found: list[npt.NDArray[np.int64]] = []
-    rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": CHUNK})).all()
+    rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": NAME_CHUNK})).all()
     while rows:
         ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
         where = np.minimum(np.searchsorted(index.ids, ids), max(index.size - 1, 0))
         found.append(where[index.ids[where] == ids] if index.size else where[:0])
         last_name, last_id = rows[-1]
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
-        params = {"name": last_name, "id": last_id, "size": CHUNK}
+        params = {"name": last_name, "id": last_id, "size": NAME_CHUNK}
         rows = (await tx.execute(_NAME_ORDER_NEXT, params)).all()
     listed = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
     _, first = np.unique(listed, return_index=True)
@@ -316,6 +322,29 @@ class CatalogIndex:
         self.index: ProductIndex | None = None
         self._rebuild: asyncio.Task[None] | None = None
         self.builder: Any = None  # an async callable returning a fresh ProductIndex
+        # Products as pages show them, read at or before the index's version and dropped
+        # when they change: a page's products are then read from memory.
+        self._products: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def products(self, product_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """Those of `product_ids` kept in memory (copies)."""
+        kept = self._products
+        found = {}
+        for product_id in product_ids:
+            product = kept.get(product_id)
+            if product is not None:
+                kept.move_to_end(product_id)
+                found[product_id] = dict(product)
+        return found
+
+    def keep_products(self, index: ProductIndex, products: Iterable[dict[str, Any]]) -> None:
+        """Keep `products`, read in a transaction that `index` answered for."""
+        if self.index is not index:
+            return  # the index moved meanwhile: they may be older than it
+        for product in products:
+            self._products[product["id"]] = dict(product)
+        while len(self._products) > MAX_KEPT_PRODUCTS:
+            self._products.popitem(last=False)
 
     async def at(self, tx: Tx) -> ProductIndex | None:
         """The index as of the transaction's catalog version, or None: use SQL."""
@@ -342,6 +371,8 @@ class CatalogIndex:
             rows.extend((await tx.execute(_ROWS_SQL, {"ids": some})).all())
         if self.index is not index or index.version != start:
             return None  # another request moved it meanwhile
+        for product_id in changed:
+            self._products.pop(product_id, None)
         patched = await _patched(tx, index, changed, rows)
         patched.version = version
         self.index = patched
@@ -358,7 +389,10 @@ class CatalogIndex:
             fresh: ProductIndex = await self.builder()
             current = self.index
             if current is None or fresh.version >= current.version:
+                self._products.clear()
                 self.index = fresh
+                # It lives long: keep the garbage collector from scanning it again and again.
+                gc.freeze()
         except Exception:
             log.exception("rebuilding the catalog index failed; catalog queries use SQL")
         finally:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, exists, insert, select, text
 
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
-from shopkeep.catalog.models import Category, Product
+from shopkeep.catalog.models import CatalogChange, Category, Product
 from shopkeep.db import Tx
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
@@ -76,6 +76,12 @@ async def sync_product_ids(tx: Tx) -> None:
                 "COALESCE((SELECT max(id) FROM products), 0) + 1, false)"
             )
         )
+
+
+async def forget_catalog_changes(tx: Tx) -> None:
+    """Empty the catalog's change log after a bulk load: it would only be read product by
+    product, and indexes built before the load see the gap and are built afresh."""
+    await tx.execute(delete(CatalogChange))
 
 
 async def analyze(tx: Tx) -> None:

@@ -314,17 +314,20 @@ async def _indexed_page(
     matches = index.matching(query, found)
     total = int(np.count_nonzero(matches))
     ids = index.page(query, matches, total)
-    rows = {}
-    if ids:
-        fetched = await tx.execute(_rows_by_id_statement(), {"ids": ids})
-        rows = {row[0]: row for row in fetched}
-    if len(rows) != len(ids):
-        return None  # a product changed after the index's version (PostgreSQL reads)
+    products = indexed.products(ids)
+    missing = [product_id for product_id in ids if product_id not in products]
+    if missing:
+        fetched = await tx.execute(_rows_by_id_statement(), {"ids": missing})
+        read = {row[0]: product_json(row) for row in fetched}
+        if len(read) != len(missing):
+            return None  # a product changed after the index's version (PostgreSQL reads)
+        indexed.keep_products(index, read.values())
+        products.update(read)
     return {
         "total": total,
         "page": query.page,
         "page_size": query.page_size,
-        "products": [product_json(rows[product_id]) for product_id in ids],
+        "products": [products[product_id] for product_id in ids],
     }
 
 
