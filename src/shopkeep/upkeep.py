@@ -47,6 +47,7 @@ async def running(
             await upkeep
         if owns_payments:
             await app.state.payments.aclose()
+        await catalog_index.stop(app.state.database)
         if owns_database:
             await close_probe(app.state.database)
             await app.state.database.close()

@@ -19,6 +19,7 @@ Memory: some 42 bytes per product (about 42 MB for a million).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections import OrderedDict
@@ -315,6 +316,13 @@ def start(database: Any) -> CatalogIndex:
     return holder
 
 
+async def stop(database: Any) -> None:
+    """Forget the index of `database` (a rebuild under way is abandoned)."""
+    holder: CatalogIndex | None = database.memo.pop(INDEX_MEMO, None)
+    if holder is not None:
+        await holder.abandon()
+
+
 class CatalogIndex:
     """The index of one database in one process, kept in step with the catalog version."""
 
@@ -397,6 +405,12 @@ class CatalogIndex:
             log.exception("rebuilding the catalog index failed; catalog queries use SQL")
         finally:
             self._rebuild = None
+
+    async def abandon(self) -> None:
+        if self._rebuild is not None:
+            self._rebuild.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._rebuild
 
     async def wait_for_rebuild(self) -> None:
         if self._rebuild is not None:
