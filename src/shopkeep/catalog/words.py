@@ -132,7 +132,7 @@ class WordListsBuilder:
 
     def __init__(self) -> None:
         self.word_ids = _WordIds()
-        # Descriptions repeat across many products: their words are found once.
+        # Descriptions repeat across products: the words of recent ones are found once.
         self._described: dict[str, frozenset[int]] = {}
         self._keys: list[npt.NDArray[np.uint64]] = []
         self.size = 0
@@ -141,7 +141,7 @@ class WordListsBuilder:
     def add(self, names: Sequence[str], descriptions: Sequence[str]) -> None:
         ids = self.word_ids.__getitem__
         described = self._described
-        if len(described) > 100_000:
+        if len(described) > 10_000:
             described.clear()
         findall = WORD.findall
         words: list[int] = []

@@ -20,6 +20,7 @@ from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
+from shopkeep.web.grid_cache import GridPageCache
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
 
 # What a shopper reads for each error status when the error itself has nothing better to say.
@@ -135,6 +136,8 @@ def create_app(
     _install_error_pages(app, headers)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, headers=headers)
+    # Outermost: a kept grid page is sent before anything else runs.
+    app.add_middleware(GridPageCache)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)
