@@ -44,7 +44,8 @@ class GridPageCache:
         version = (
             probe.current_now() if isinstance(probe, SQLiteVersionProbe) else await probe.current()
         )
-        key = scope["query_string"].decode("latin-1")
+        # The form-token cookie is `Secure` over https: pages are kept per scheme.
+        key = scope.get("scheme", "http") + "?" + scope["query_string"].decode("latin-1")
         secret = state.settings.resolved_session_secret
         entry = self.pages.at(version).get(key)
         if entry is None:
