@@ -33,7 +33,7 @@ import numpy.typing as npt
 from sqlalchemy import bindparam, text
 
 from shopkeep.catalog.words import WordLists, WordListsBuilder, searchable_text
-from shopkeep.db import Tx
+from shopkeep.db import Tx, create_database
 
 if TYPE_CHECKING:
     from shopkeep.catalog.service import ProductQuery
@@ -311,10 +311,27 @@ def start(database: Any) -> CatalogIndex:
     holder: CatalogIndex | None = database.memo.get(INDEX_MEMO)
     if holder is None:
         holder = CatalogIndex()
-        holder.builder = lambda: database.read(build)
+        if database.dialect == "sqlite":
+            # SQLite reads block the event loop: a build reads on a thread of its own.
+            holder.builder = lambda: asyncio.to_thread(_build_apart, database.url)
+        else:
+            holder.builder = lambda: database.read(build)
         database.memo[INDEX_MEMO] = holder
         holder.rebuild_soon()
     return holder
+
+
+def _build_apart(url: str) -> ProductIndex:
+    """A build on this thread, through a connection of its own."""
+
+    async def run() -> ProductIndex:
+        database = create_database(url)
+        try:
+            return await database.read(build)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
 
 
 async def stop(database: Any) -> None:
