@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import logging
 from collections import OrderedDict
@@ -334,6 +335,12 @@ def _build_apart(url: str) -> ProductIndex:
     return asyncio.run(run())
 
 
+def _give_back_free_memory() -> None:
+    """Return the memory a build freed to the system (glibc keeps it otherwise)."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 async def stop(database: Any) -> None:
     """Forget the index of `database` (a rebuild under way is abandoned)."""
     holder: CatalogIndex | None = database.memo.pop(INDEX_MEMO, None)
@@ -419,6 +426,7 @@ class CatalogIndex:
                 self.index = fresh
                 # It lives long: keep the garbage collector from scanning it again and again.
                 gc.freeze()
+                _give_back_free_memory()
         except Exception:
             log.exception("rebuilding the catalog index failed; catalog queries use SQL")
         finally:

@@ -166,10 +166,10 @@ class WordListsBuilder:
         self._keys = []
         self._described.clear()
         keys.sort()
-        words = (keys >> np.uint64(32)).astype(np.int64)
+        first_keys = np.arange(len(self.word_ids) + 1, dtype=np.uint64) << np.uint64(32)
+        starts = np.searchsorted(keys, first_keys).astype(np.int64)
         positions = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
         del keys
-        starts = np.searchsorted(words, np.arange(len(self.word_ids) + 1)).astype(np.int64)
         return WordLists(
             words=list(self.word_ids),
             starts=starts,
