@@ -32,8 +32,25 @@ from bench.agreement import Answer, collect_answers, compare, page_size_bytes
 from bench.catalog import DB_ENV, connect_readonly
 from bench.checkout import CartLines, RawLoopResult, plan_carts, prepare_carts, raw_checkout_loop
 from bench.fixture_db import create_fixture
-from bench.report import BenchReport, CheckoutRun, PageRow, QueryRow, render, to_json
-from bench.servers import HOST, Server, fast_server_options, free_port, uvicorn_command
+from bench.freshness import check_freshness
+from bench.report import (
+    BenchReport,
+    CheckoutRun,
+    PageRow,
+    PostgresRun,
+    QueryRow,
+    StoreProcess,
+    render,
+    to_json,
+)
+from bench.servers import (
+    HOST,
+    Server,
+    fast_server_options,
+    free_port,
+    largest_rss_mb,
+    uvicorn_command,
+)
 from bench.storefront import ask_pair, page_pairs
 from bench.workload import Workload, cold_workloads, hot_workloads
 from bench.wrk import WrkResult, checkout_script, rotating_script, run_wrk
@@ -56,6 +73,7 @@ class Options:
     target: str
     synthetic: bool
     carts: int | None
+    postgres: bool
 
 
 def parse_args(argv: list[str] | None) -> Options:
@@ -78,6 +96,12 @@ def parse_args(argv: list[str] | None) -> Options:
         "--synthetic", action="store_true", help="synthetic catalog instead of `shopkeep db seed`"
     )
     parser.add_argument("--carts", type=int, help="carts to prepare for the checkout run")
+    parser.add_argument(
+        "--postgres",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also measure the cold queries on PostgreSQL (a server the bench starts)",
+    )
     args = parser.parse_args(argv)
     return Options(
         products=args.products,
@@ -88,6 +112,7 @@ def parse_args(argv: list[str] | None) -> Options:
         target=args.target,
         synthetic=args.synthetic,
         carts=args.carts,
+        postgres=args.postgres,
     )
 
 
@@ -126,7 +151,7 @@ class Harness:
 
     # --- catalog and workloads ---
 
-    def seed(self) -> None:
+    def seed(self, env: dict[str, str] | None = None) -> float:
         started = time.monotonic()
         if self.shopkeep is None or self.synthetic:
             log(f"Creating a synthetic catalog of {self.options.products:,} products ...")
@@ -136,13 +161,15 @@ class Harness:
             command = [str(self.shopkeep), "db", "seed", "--products", str(self.options.products)]
             subprocess.run(
                 [*command, "--reset"],
-                env={**os.environ, **self.store_env()},
+                env={**os.environ, **(env or self.store_env())},
                 check=True,
-                timeout=1800,
+                timeout=3600,
             )
-            if not self.db_path.exists():
+            if env is None and not self.db_path.exists():
                 raise RuntimeError(f"`shopkeep db seed` did not create {self.db_path}")
-        log(f"  done in {time.monotonic() - started:.1f} s")
+        took = time.monotonic() - started
+        log(f"  done in {took:.1f} s")
+        return took
 
     def workloads(self) -> tuple[list[Workload], int]:
         with closing(connect_readonly(self.db_path)) as conn:
@@ -169,7 +196,7 @@ class Harness:
             env={DB_ENV: str(self.db_path)},
         )
 
-    def target_server(self) -> Server:
+    def target_server(self, name: str = "shopkeep", env: dict[str, str] | None = None) -> Server:
         if self.options.target == "naive":
             return self.app_server("target-naive", "bench.naive:app")
         if self.shopkeep is None:
@@ -177,12 +204,12 @@ class Harness:
         port = free_port()
         command = [str(self.shopkeep), "store", "--host", HOST, "--port", str(port)]
         return Server(
-            name="shopkeep",
+            name=name,
             command=[*command, "--workers", "1"],
             port=port,
-            log_path=self.data_dir / "shopkeep.log",
+            log_path=self.data_dir / f"{name}.log",
             ready_path="/healthz",
-            env=self.store_env(),
+            env=env or self.store_env(),
         )
 
     def storefront_server(self) -> Server:
@@ -276,6 +303,34 @@ class Harness:
         result = self.checkouts(server, "checkout", plans[:wanted], self.options.duration)
         return CheckoutRun(carts=min(wanted, len(plans)), result=result)
 
+    def measure_postgres(
+        self,
+        workloads: list[Workload],
+        sample: list[str],
+        naive: dict[str, WrkResult],
+        naive_answers: dict[str, Answer],
+    ) -> PostgresRun | None:
+        """The same catalog on a PostgreSQL server started for the run (as the tests do)."""
+        from tests.postgres import find_bindir, postgres_server
+
+        bindir = find_bindir()
+        if bindir is None:
+            log("PostgreSQL binaries not found: no PostgreSQL rows")
+            return None
+        measured = [w for w in workloads if w.key in ("default", "cold_search", "cold_filter")]
+        with postgres_server(bindir) as url:
+            env = {**self.store_env(), "SHOPKEEP_DATABASE_URL": url}
+            log("PostgreSQL:")
+            seed_s = self.seed(env)
+            with self.target_server("shopkeep-pg", env) as server:
+                self.wrk(server, "/products", WARM_UP_S)
+                answers = collect_answers(server.base_url, sample)
+                results = {w.key: self.measure(server, w) for w in measured}
+        rows = [
+            QueryRow(w.key, w.label, len(w.paths), results[w.key], naive[w.key]) for w in measured
+        ]
+        return PostgresRun(seed_s, rows, compare(naive_answers, answers))
+
     def checkouts(
         self, server: Server, name: str, plans: list[CartLines], duration: float
     ) -> WrkResult:
@@ -310,16 +365,24 @@ class Harness:
         floor, floor_bytes = self.measure_reference("floor", "bench.floor:app")
         with self.app_server("naive", "bench.naive:app") as naive_server:
             naive, naive_answers, naive_bytes = self.measure_all(naive_server, workloads, sample)
+        started = time.monotonic()
         with self.target_server() as target_server:
+            ready_s = time.monotonic() - started
             target, target_answers, target_bytes = self.measure_all(
                 target_server, workloads, sample
             )
-            storefront = None
+            storefront = freshness = process = None
             if self.options.target == "shopkeep":
+                freshness = check_freshness(target_server.base_url, self.db_path)
                 # Before the checkouts, which change the stock the pages show.
                 storefront = self.measure_storefront(target_server)
             checkout = self.measure_checkout(target_server, floor)
+            if self.options.target == "shopkeep" and target_server.process is not None:
+                process = StoreProcess(ready_s, largest_rss_mb(target_server.process.pid))
         raw_loops = self.raw_loops()
+        postgres = None
+        if self.options.postgres and self.options.target == "shopkeep" and not self.synthetic:
+            postgres = self.measure_postgres(workloads, sample, naive, naive_answers)
         rows = [
             QueryRow(w.key, w.label, len(w.paths), target[w.key], naive[w.key]) for w in workloads
         ]
@@ -339,6 +402,9 @@ class Harness:
             },
             agreement=compare(naive_answers, target_answers),
             storefront=storefront,
+            freshness=freshness,
+            store_process=process,
+            postgres=postgres,
         )
 
     def settings(self, products: int) -> dict[str, object]:

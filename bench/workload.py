@@ -33,6 +33,7 @@ def hot_workloads(conn: sqlite3.Connection) -> list[Workload]:
     detail_id = _detail_product_id(conn)
     return [
         Workload("default", "hot default page", ("/products",)),
+        Workload("category", "hot category page", ("/products?category_id=2",)),
         Workload("search", "hot search=keyboard", ("/products?search=keyboard",)),
         Workload("filtered", "hot seed-001 filter", (SEED001_FILTER,)),
         Workload("detail", f"hot /products/{detail_id}", (f"/products/{detail_id}",)),

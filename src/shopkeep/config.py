@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
 
+    # Memory for catalog responses kept by each store process (see store/response_cache.py).
+    catalog_cache_mb: int = Field(default=32, ge=0, le=4096)
+
     order_ttl_minutes: int = Field(default=30, ge=1)
     expire_interval_seconds: float = Field(default=60.0, gt=0)
 

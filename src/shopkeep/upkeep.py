@@ -15,6 +15,8 @@ from fastapi import FastAPI
 
 from shopkeep import jobs
 from shopkeep.accounts.service import forget_old_login_attempts
+from shopkeep.catalog import index as catalog_index
+from shopkeep.catalog.version import close_probe
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.mail.sender import MailSender
@@ -44,6 +46,7 @@ async def running(
             settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
         )
     database = app.state.database
+    catalog_index.start(database)
     app.state.mail = MailSender(database, settings)
     app.state.refund_jobs = jobs.Worker(
         database, REFUNDS, refund_work(database, app.state.payments), PROVIDER_CALLS
@@ -67,7 +70,9 @@ async def running(
                 await task
         if owns_payments:
             await app.state.payments.aclose()
+        await catalog_index.stop(app.state.database)
         if owns_database:
+            await close_probe(app.state.database)
             await app.state.database.close()
 
 

@@ -33,6 +33,7 @@ from tests.servers import running_store, shopkeep_command
 
 EXPECTED_TABLES = {
     "categories",
+    "catalog_changes",
     "products",
     "carts",
     "cart_items",

@@ -28,14 +28,25 @@ class Category(Base):
 
 
 class CatalogState(Base):
-    """One row whose `version` moves whenever a product is added, removed, or changes in a way
-    that can change which filters it matches (stock aside). Counts of matching products are
-    cached per version; database triggers (see the migrations) keep it current."""
+    """One row whose `version` moves whenever a product or a category is added, removed or
+    changed in any column (stock included). Responses, counts and the in-memory index are kept
+    per version; database triggers (see the migrations) keep it current."""
 
     __tablename__ = "catalog_state"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class CatalogChange(Base):
+    """One row per move of the catalog version, written by the same triggers: which product
+    the move was for (None: a category). Readers that hold catalog data as of some version
+    re-read only the products changed since; old rows may be pruned."""
+
+    __tablename__ = "catalog_changes"
+
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    product_id: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 # A product at or below this many units shows among the back office's low-stock products.

@@ -11,7 +11,7 @@ from sqlalchemy import delete, exists, insert, select, text
 from shopkeep.accounts.models import LoginAttempts
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
-from shopkeep.catalog.models import Category, Product
+from shopkeep.catalog.models import CatalogChange, Category, Product
 from shopkeep.db import Tx
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
@@ -108,6 +108,12 @@ async def load_demo_catalog_if_empty(tx: Tx) -> int:
 
 # An arbitrary constant key of PostgreSQL's advisory locks, for loading the demo catalog.
 DEMO_LOAD_LOCK = 0x5E0D_CA7A
+
+
+async def forget_catalog_changes(tx: Tx) -> None:
+    """Empty the catalog's change log after a bulk load: it would only be read product by
+    product, and indexes built before the load see the gap and are built afresh."""
+    await tx.execute(delete(CatalogChange))
 
 
 async def analyze(tx: Tx) -> None:

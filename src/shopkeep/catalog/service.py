@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, Literal, TypeVar, cast
 
+import numpy as np
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     table,
 )
 
+from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex
 from shopkeep.catalog.models import CatalogState, Category, Product
 from shopkeep.db import AnySelect, Tx
 from shopkeep.errors import NotFound
@@ -273,6 +275,11 @@ class _Count:
 async def search_products(tx: Tx, query: ProductQuery) -> dict[str, Any]:
     """One page of products matching `query`, with the exact number of matches."""
     shape, params = _shape_and_params(tx.dialect, query)
+    indexed: CatalogIndex | None = tx.memo.get(INDEX_MEMO)
+    if indexed is not None and shape.counted_first:
+        page = await _indexed_page(tx, indexed, query, shape, params)
+        if page is not None:
+            return page
     offset = (query.page - 1) * query.page_size
     page_params = {**params, "limit": query.page_size, "offset": offset}
     if shape.counted_first:
@@ -286,6 +293,41 @@ async def search_products(tx: Tx, query: ProductQuery) -> dict[str, Any]:
         "page": query.page,
         "page_size": query.page_size,
         "products": [product_json(row) for row in rows],
+    }
+
+
+async def _indexed_page(
+    tx: Tx, indexed: CatalogIndex, query: ProductQuery, shape: _Shape, params: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The page from the in-memory index (None when it cannot answer for this transaction):
+    the database only matches the search term and reads the page's products."""
+    index = await indexed.at(tx)
+    if index is None:
+        return None
+    found = None
+    if query.search is not None:
+        if index.words is not None:
+            found = index.words.matches(query.search, index.size)
+        if found is None:
+            ids_found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
+            found = index.mask_of(np.array(ids_found, dtype=np.int64))
+    matches = index.matching(query, found)
+    total = int(np.count_nonzero(matches))
+    ids = index.page(query, matches, total)
+    products = indexed.products(ids)
+    missing = [product_id for product_id in ids if product_id not in products]
+    if missing:
+        fetched = await tx.execute(_rows_by_id_statement(), {"ids": missing})
+        read = {row[0]: product_json(row) for row in fetched}
+        if len(read) != len(missing):
+            return None  # a product changed after the index's version (PostgreSQL reads)
+        indexed.keep_products(index, read.values())
+        products.update(read)
+    return {
+        "total": total,
+        "page": query.page,
+        "page_size": query.page_size,
+        "products": [products[product_id] for product_id in ids],
     }
 
 
@@ -480,6 +522,38 @@ def _page_statement(shape: _Shape) -> AnySelect:
         .limit(bindparam("limit"))
         .offset(bindparam("offset"))
     )
+
+
+@cache
+def _search_ids_statement(shape: _Shape) -> AnySelect:
+    """The ids of the listed products whose name or description holds the search term."""
+    if shape.search == "indexed" and shape.dialect == "sqlite":
+        # The search index holds exactly the listed products.
+        return (
+            select(literal_column("rowid"))
+            .select_from(table("products_search"))
+            .where(literal_column("products_search").op("MATCH")(bindparam("fts")))
+        )
+    only_search = _Shape(
+        dialect=shape.dialect,
+        category=False,
+        brand=False,
+        min_price=False,
+        max_price=False,
+        min_rating=False,
+        in_stock=False,
+        min_stock=False,
+        seller=False,
+        search=shape.search,
+        sort_by="id",
+        order="asc",
+    )
+    return select(Product.id).where(*_conditions(only_search))
+
+
+@cache
+def _rows_by_id_statement() -> AnySelect:
+    return select(*PRODUCT_COLUMNS).where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
 @cache

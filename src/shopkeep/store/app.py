@@ -22,6 +22,7 @@ from shopkeep.refunds.api import router as refunds_router
 from shopkeep.sellers.api import router as sellers_router
 from shopkeep.staff.api import router as staff_router
 from shopkeep.store.compat.api import router as compat_router
+from shopkeep.store.response_cache import CatalogResponseCache
 
 
 def create_app(
@@ -63,6 +64,8 @@ def create_app(
         app.state.database = database
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
+    # Outermost: a cached catalog response is sent before anything else runs.
+    app.add_middleware(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSON:

@@ -21,6 +21,7 @@ from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
 from shopkeep.web.admin import pages as admin
+from shopkeep.web.grid_cache import GridPageCache
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
 from shopkeep.web.portal import LogInFirst
 
@@ -137,6 +138,8 @@ def create_app(
     _install_error_pages(app, headers)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, headers=headers)
+    # Outermost: a kept grid page is sent before anything else runs.
+    app.add_middleware(GridPageCache)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -32,7 +32,7 @@ class CsrfRefused(ShopError):
         )
 
 
-def _is_seed(value: str | None) -> bool:
+def is_seed(value: str | None) -> bool:
     return (
         value is not None
         and len(value) == _SEED_LENGTH
@@ -43,14 +43,18 @@ def _is_seed(value: str | None) -> bool:
 def seed(request: Request) -> str:
     """This browser's random value; a new one (to be set as a cookie) when it has none."""
     existing = request.cookies.get(COOKIE)
-    if _is_seed(existing):
+    if is_seed(existing):
         assert existing is not None
         return existing
     fresh: str | None = getattr(request.state, "new_csrf_seed", None)
     if fresh is None:
-        fresh = secrets.token_hex(_SEED_LENGTH // 2)
+        fresh = new_seed()
         request.state.new_csrf_seed = fresh
     return fresh
+
+
+def new_seed() -> str:
+    return secrets.token_hex(_SEED_LENGTH // 2)
 
 
 def token(secret: str, seed_value: str) -> str:
@@ -60,7 +64,7 @@ def token(secret: str, seed_value: str) -> str:
 def check(request: Request, secret: str, submitted: str | None) -> None:
     """Raise CsrfRefused unless `submitted` is the token of this browser's cookie."""
     cookie = request.cookies.get(COOKIE)
-    if not _is_seed(cookie) or not submitted:
+    if not is_seed(cookie) or not submitted:
         raise CsrfRefused()
     assert cookie is not None
     if not same_digest(token(secret, cookie), submitted):

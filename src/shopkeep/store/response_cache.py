@@ -1,0 +1,181 @@
+"""Catalog responses answered from memory, before the framework routes the request.
+
+Shops get most of their traffic on a few catalog pages. Each `GET` of the catalog (product
+lists with any query, a product, its related products, categories, brands) is kept as the bytes
+sent, under the catalog version read before the response was made. A request is answered from
+memory only while the version is still the same: the version moves with every change to a
+product or category, made by any process (see `shopkeep.catalog.version`), so a cached answer is
+never older than the catalog. At most `max_bytes` of responses are kept, least recently used
+first out.
+
+Catalog responses carry an `ETag` (a hash of the body, the same in every process) and
+`Cache-Control: no-cache`; a request whose `If-None-Match` names the current body gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shopkeep.catalog.version import SQLiteVersionProbe, VersionProbe, probe_of
+
+CATALOG_PATHS = re.compile(r"/(?:products(?:/\d+(?:/related)?)?|categories(?:/\d+)?|brands)")
+ENTRY_OVERHEAD = 256  # bytes per entry beyond its key, headers and body (dict slots, tuples)
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    start: Message
+    body: Message
+    etag: bytes
+    not_modified: Message
+    size: int
+
+
+class CatalogResponses:
+    """The cached responses of one process, all made at one catalog version."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self.version: int | None = None
+        self.bytes = 0
+        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def at(self, version: int) -> CatalogResponses:
+        """Forget everything made at another version."""
+        if version != self.version:
+            self._entries.clear()
+            self.bytes = 0
+            self.version = version
+        return self
+
+    def get(self, key: str) -> CachedResponse | None:
+        entry = self._entries.get(key)
+        if entry is not None:
+            self._entries.move_to_end(key)
+        return entry
+
+    def put(self, version: int, key: str, entry: CachedResponse) -> None:
+        if version != self.version or entry.size > self.max_bytes // 8:
+            return
+        previous = self._entries.pop(key, None)
+        if previous is not None:
+            self.bytes -= previous.size
+        self._entries[key] = entry
+        self.bytes += entry.size
+        while self.bytes > self.max_bytes:
+            _, dropped = self._entries.popitem(last=False)
+            self.bytes -= dropped.size
+
+
+class CatalogResponseCache:
+    """ASGI middleware of the store app (outermost, so that a hit costs almost nothing)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.app = app
+        self.responses = CatalogResponses(max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not CATALOG_PATHS.fullmatch(scope["path"])
+        ):
+            await self.app(scope, receive, send)
+            return
+        probe = _probe(scope)
+        if probe is None:
+            await self.app(scope, receive, send)
+            return
+        version = (
+            probe.current_now() if isinstance(probe, SQLiteVersionProbe) else await probe.current()
+        )
+        key = scope["path"] + "?" + scope["query_string"].decode("latin-1")
+        entry = self.responses.at(version).get(key)
+        if entry is None:
+            entry = await self._respond(scope, receive, send)
+            if entry is None:
+                return
+            self.responses.put(version, key, entry)
+        if _names(scope, entry.etag):
+            await send(entry.not_modified)
+            await send(_EMPTY_BODY)
+            return
+        await send(entry.start)
+        await send(entry.body)
+
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> CachedResponse | None:
+        """The app's response, kept if it is a complete 200; anything else is sent as made."""
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            else:
+                await send(message)
+
+        await self.app(scope, receive, capture)
+        if start is None:
+            return None
+        body = b"".join(chunks)
+        if start["status"] != 200:
+            await send(start)
+            await send({"type": "http.response.body", "body": body})
+            return None
+        return cached_response(start, body)
+
+
+def cached_response(start: Message, body: bytes) -> CachedResponse:
+    etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+    headers = [
+        (name, value)
+        for name, value in start.get("headers", [])
+        if name not in (b"etag", b"cache-control")
+    ]
+    validators = [(b"etag", etag), (b"cache-control", b"no-cache")]
+    kept_start = {**start, "headers": [*headers, *validators]}
+    not_modified_headers = [
+        (name, value) for name, value in headers if name not in (b"content-length", b"content-type")
+    ]
+    size = ENTRY_OVERHEAD + len(body) + sum(len(n) + len(v) for n, v in headers)
+    return CachedResponse(
+        start=kept_start,
+        body={"type": "http.response.body", "body": body},
+        etag=etag,
+        not_modified={
+            "type": "http.response.start",
+            "status": 304,
+            "headers": [*not_modified_headers, *validators],
+        },
+        size=size,
+    )
+
+
+_EMPTY_BODY: Message = {"type": "http.response.body", "body": b""}
+
+
+def _names(scope: Scope, etag: bytes) -> bool:
+    """Whether the request's `If-None-Match` names `etag` (weak comparison, RFC 9110 13.1.2)."""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            if value.strip() == b"*":
+                return True
+            return any(tag.strip().removeprefix(b"W/") == etag for tag in value.split(b","))
+    return False
+
+
+def _probe(scope: Scope) -> VersionProbe | None:
+    database = getattr(scope["app"].state, "database", None)
+    return None if database is None else probe_of(database)

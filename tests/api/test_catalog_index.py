@@ -1,0 +1,240 @@
+"""The in-memory catalog index answers every filter, sort and page exactly as the SQL path does,
+also after writes interleaved with the queries (patched from the change log) and after more
+changes than it patches (rebuilt)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import delete, insert, update
+
+from shopkeep.catalog.demo import DEMO_PRODUCTS
+from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex, build
+from shopkeep.catalog.models import CatalogChange, Product
+from shopkeep.catalog.service import ProductQuery, search_products
+from shopkeep.db import Database, Tx, utcnow
+from shopkeep.sellers.models import Seller
+
+BRANDS = sorted({product.brand for product in DEMO_PRODUCTS})
+TERMS = [
+    "key",
+    "KEY",
+    "wireless",
+    "e",
+    "ss",
+    "%",
+    "_",
+    "a_b",
+    "100%",
+    "zzz",
+    "o",
+    "pro",
+    "d k",
+    "10",
+]
+FIRST_NEW_ID = 10_000
+PRICES = sorted({product.price_cents for product in DEMO_PRODUCTS})
+# Bounds at, just below and just above the prices in the catalog, and anywhere.
+price_bounds = (
+    st.none()
+    | st.sampled_from(PRICES).flatmap(lambda cents: st.sampled_from([cents - 1, cents, cents + 1]))
+    | st.integers(0, 20_000)
+)
+
+
+queries = st.builds(
+    ProductQuery,
+    category_id=st.none() | st.integers(1, 6),
+    brand=st.none() | st.sampled_from([*BRANDS, "soundmax", "No Such Brand"]),
+    min_price_cents=price_bounds,
+    max_price_cents=price_bounds,
+    min_rating_tenths=st.none() | st.integers(0, 50),
+    in_stock=st.booleans(),
+    min_stock=st.none() | st.integers(0, 4) | st.integers(0, 200),
+    seller_id=st.none() | st.integers(1, 3),
+    search=st.none() | st.sampled_from(TERMS),
+    sort_by=st.sampled_from(["id", "price", "rating", "name"]),
+    order=st.sampled_from(["asc", "desc"]),
+    page=st.integers(1, 6),
+    page_size=st.integers(1, 15),
+)
+
+existing_ids = st.integers(1, len(DEMO_PRODUCTS) + 5)
+writes = st.one_of(
+    st.tuples(st.just("price"), existing_ids, st.integers(1, 20_000)),
+    st.tuples(st.just("stock"), existing_ids, st.integers(0, 3)),
+    st.tuples(st.just("rating"), existing_ids, st.integers(0, 50)),
+    st.tuples(st.just("category"), existing_ids, st.integers(1, 5)),
+    st.tuples(st.just("brand"), existing_ids, st.sampled_from([*BRANDS, "SOUNDMAX", "New Co"])),
+    st.tuples(
+        st.just("name"),
+        existing_ids,
+        st.sampled_from(["Aardvark Keyboard", "zz top", "M", "\u212aettle"]),
+    ),
+    st.tuples(st.just("seller"), existing_ids, st.sampled_from([None, 1, 2])),
+    st.tuples(st.just("deleted"), existing_ids, st.none()),
+    st.tuples(st.just("gone"), existing_ids, st.none()),
+    st.tuples(st.just("new"), st.integers(0, 30), st.integers(1, 20_000)),
+)
+
+
+async def apply(tx: Tx, write: tuple[str, int, Any]) -> None:
+    kind, product_id, value = write
+    product = Product.id == product_id
+    columns = {
+        "price": "price_cents",
+        "stock": "stock",
+        "rating": "rating_tenths",
+        "category": "category_id",
+        "brand": "brand",
+        "name": "name",
+        "seller": "seller_id",
+    }
+    if kind in columns:
+        await tx.execute(update(Product).where(product).values({columns[kind]: value}))
+    elif kind == "deleted":
+        await tx.execute(update(Product).where(product).values(deleted_at=utcnow()))
+    elif kind == "gone":
+        await tx.execute(delete(Product).where(product))
+    else:  # a new product, at an id above the others or in a gap below them
+        new_id = FIRST_NEW_ID + product_id if product_id % 2 else 40 + product_id
+        await tx.execute(delete(Product).where(Product.id == new_id))
+        await tx.execute(
+            insert(Product).values(
+                id=new_id,
+                name=f"New keyboard {product_id}",
+                description="Fresh 100% stock",
+                brand="New Co",
+                category_id=1 + product_id % 5,
+                price_cents=value,
+                rating_tenths=product_id,
+                stock=product_id % 3,
+            )
+        )
+
+
+async def add_sellers(tx: Tx) -> None:
+    await tx.execute(delete(Seller))
+    await tx.execute(
+        insert(Seller),
+        [
+            {"id": n, "username": f"seller{n}", "password_hash": "x", "created_at": utcnow()}
+            for n in (1, 2)
+        ],
+    )
+
+
+@pytest.fixture
+async def indexed(database: Database) -> AsyncIterator[CatalogIndex]:
+    await database.write(add_sellers)
+    holder = CatalogIndex()
+    holder.builder = lambda: database.read(build)
+    holder.index = await database.read(build)
+    yield holder
+    database.memo.pop(INDEX_MEMO, None)
+
+
+async def both_answers(
+    database: Database, holder: CatalogIndex, query: ProductQuery
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    database.memo.pop(INDEX_MEMO, None)
+    expected = await database.read(search_products, query)
+    database.memo[INDEX_MEMO] = holder
+    try:
+        answer = await database.read(search_products, query)
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
+    return expected, answer
+
+
+async def index_version(database: Database, holder: CatalogIndex) -> ProductIndex | None:
+    return await database.read(holder.at)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(steps=st.lists(st.tuples(st.lists(writes, max_size=3), queries), min_size=1, max_size=8))
+async def test_the_index_answers_like_sql_through_interleaved_writes(
+    database: Database,
+    indexed: CatalogIndex,
+    steps: list[tuple[list[tuple[str, int, Any]], ProductQuery]],
+) -> None:
+    for changes, query in steps:
+        for change in changes:
+            await database.write(apply, change)
+        expected, answer = await both_answers(database, indexed, query)
+        assert answer == expected, query
+        assert await index_version(database, indexed) is indexed.index  # it caught up
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=queries)
+async def test_every_query_is_answered_by_the_index_itself(
+    database: Database, indexed: CatalogIndex, query: ProductQuery
+) -> None:
+    """Not a fallback to SQL: the index's own answer matches, and the database is asked only
+    for the search's matches and the page's products."""
+    index = indexed.index
+    assert index is not None
+    expected, _ = await both_answers(database, indexed, query)
+    found = None
+    if query.search is not None:
+        term = query.search.lower()
+        found = index.mask_of(
+            np.array(
+                [
+                    product_id
+                    for product_id, product in enumerate(DEMO_PRODUCTS, start=1)
+                    if term in product.name.lower() or term in product.description.lower()
+                ],
+                dtype=np.int64,
+            )
+        )
+    matches = index.matching(query, found)
+    total = int(np.count_nonzero(matches))
+    assert total == expected["total"]
+    assert index.page(query, matches, total) == [product["id"] for product in expected["products"]]
+
+
+async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    async def restock_all(tx: Tx) -> None:
+        await tx.execute(update(Product).values(stock=Product.stock + 100))
+
+    async def prune(tx: Tx) -> None:
+        await tx.execute(delete(CatalogChange))
+
+    await database.write(restock_all)
+    await database.write(prune)
+    query = ProductQuery(min_stock=150, sort_by="price", page_size=50)
+    database.memo[INDEX_MEMO] = indexed
+    try:
+        assert await index_version(database, indexed) is None  # the log misses rows: SQL
+        await indexed.wait_for_rebuild()
+        assert await index_version(database, indexed) is indexed.index
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
+    expected, answer = await both_answers(database, indexed, query)
+    assert answer == expected
+    assert expected["total"] == sum(p.stock + 100 >= 150 for p in DEMO_PRODUCTS)
+
+
+async def test_a_text_whose_letters_fold_into_ascii_leaves_the_search_to_the_database(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    """SQLite's search index reads the Kelvin sign as a `k`: so must the index's answers."""
+    await database.write(apply, ("name", 3, "\u212aeyboard Deluxe"))
+    for term in ("eyb", "keyboard", "KEY"):
+        expected, answer = await both_answers(database, indexed, ProductQuery(search=term))
+        assert answer == expected
+    assert indexed.index is not None and indexed.index.words is not None
+    assert indexed.index.words.folding
