@@ -23,7 +23,6 @@ from tests.web.helpers import (
     cart_lines,
     form_token,
     post_form,
-    set_product,
     text_of,
 )
 
@@ -96,7 +95,7 @@ async def test_stock_gone_at_checkout_is_explained_and_nothing_is_reserved(
     await add(shop, KEYBOARD, 2)
     await add(shop, MONITOR, 4)
     token = await form_token(shop, "/checkout")
-    await database.write(set_product, MONITOR, stock=2)  # sold elsewhere meanwhile
+    await database.write(MONITOR, stock=2)  # sold elsewhere meanwhile
     response = await post_form(shop, "/checkout", CUSTOMER, token=token)
     assert response.status_code == 409
     text = text_of(response.text)
