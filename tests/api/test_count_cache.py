@@ -78,7 +78,7 @@ async def test_brand_lists_are_read_once_per_catalog_version(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     async def restock(tx: Tx) -> None:  # stock stays above zero: the version stays put
-        await tx.execute(update(Product).where(Product.id == 3).values(stock=50))
+        await set_product(tx, 3, stock=50)
 
     for category_id in (None, ELECTRONICS):
         assert await brands(client, category_id) == demo_brands(category_id)
