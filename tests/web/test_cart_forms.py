@@ -9,6 +9,7 @@ import pytest
 
 from shopkeep.carts import service as carts
 from shopkeep.db import Database, utcnow
+from tests.invariants import set_product
 from tests.web.helpers import add, cart_lines, post_form, text_of
 
 KEYBOARD, MONITOR, WATCH, BOARD = 3, 6, 7, 24  # 89.99 (75), 329.99 (4), sold out, 19.99 (160)
@@ -184,8 +185,8 @@ async def test_a_line_shows_when_the_stock_fell_below_its_quantity(
 ) -> None:
     await add(shop, KEYBOARD, 5)
     await add(shop, BOARD, 1)
-    await database.write(KEYBOARD, stock=3)
-    await database.write(BOARD, stock=0)
+    await database.write(set_product, KEYBOARD, stock=3)
+    await database.write(set_product, BOARD, stock=0)
     page = (await shop.get("/cart")).text
     assert "Only 3 left in stock: lower the quantity to check out." in page
     assert "Sold out: remove it to check out." in page
@@ -197,7 +198,7 @@ async def test_a_product_its_seller_deleted_stays_on_its_line_outside_the_total(
 ) -> None:
     await add(shop, KEYBOARD, 1)
     await add(shop, BOARD, 2)
-    await database.write(BOARD, deleted_at=utcnow())
+    await database.write(set_product, BOARD, deleted_at=utcnow())
     page = (await shop.get("/cart")).text
     assert "No longer available: remove it to check out." in page
     assert "89.99" in text_of(page) and "129.97" not in text_of(page)

@@ -14,6 +14,7 @@ from shopkeep.orders import service as orders
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web.app import create_app
 from tests.inprocess import SANDBOX, client, wired_settings
+from tests.invariants import set_product
 from tests.postgres import free_port
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import (
@@ -95,7 +96,7 @@ async def test_stock_gone_at_checkout_is_explained_and_nothing_is_reserved(
     await add(shop, KEYBOARD, 2)
     await add(shop, MONITOR, 4)
     token = await form_token(shop, "/checkout")
-    await database.write(MONITOR, stock=2)  # sold elsewhere meanwhile
+    await database.write(set_product, MONITOR, stock=2)  # sold elsewhere meanwhile
     response = await post_form(shop, "/checkout", CUSTOMER, token=token)
     assert response.status_code == 409
     text = text_of(response.text)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from shopkeep.db import Database
+from tests.invariants import set_product
 from tests.web.helpers import card_ids, text_of
 
 KEYBOARD, MONITOR, WATCH = 3, 6, 7
@@ -82,7 +83,7 @@ async def test_the_brand_menu_shows_a_renamed_brand_at_once(
     before = brand_choices((await shop.get("/")).text)
     electronics = brand_choices((await shop.get("/", params={"category": ELECTRONICS})).text)
     assert "Tactile Labs" in electronics and "Keysmith" not in before
-    await database.write(KEYBOARD, brand="Keysmith")
+    await database.write(set_product, KEYBOARD, brand="Keysmith")
     # Another Tactile Labs product stays in the shop.
     assert brand_choices((await shop.get("/")).text) == sorted({*before, "Keysmith"})
     assert brand_choices((await shop.get("/", params={"category": ELECTRONICS})).text) == sorted(
@@ -205,7 +206,7 @@ async def test_markup_in_a_product_name_is_shown_as_text(
     shop: httpx.AsyncClient, database: Database
 ) -> None:
     name = '<script>alert("pwned")</script><b>Bold</b>'
-    await database.write(KEYBOARD, name=name, description="<img src=x onerror=1>")
+    await database.write(set_product, KEYBOARD, name=name, description="<img src=x onerror=1>")
     for path in ("/", f"/products/{KEYBOARD}", "/?search=pwned"):
         page = (await shop.get(path)).text
         assert "<script>alert" not in page and "<b>Bold</b>" not in page, path
