@@ -16,6 +16,7 @@ from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.store.app import create_app
+from tests.invariants import assert_movements_balance
 from tests.postgres import find_bindir, postgres_server
 
 WEBHOOK_SECRET = "test-webhook-secret-" + "x" * 32
@@ -69,10 +70,12 @@ async def load_demo_catalog(database: Database) -> None:
 
 
 @pytest.fixture
-async def database(session_database: Database) -> Database:
-    """The session's database, emptied and loaded with the demo catalog for this test."""
+async def database(session_database: Database) -> AsyncIterator[Database]:
+    """The session's database, emptied and loaded with the demo catalog for this test; after
+    the test, every product's stock must still be the sum of its movements."""
     await load_demo_catalog(session_database)
-    return session_database
+    yield session_database
+    await assert_movements_balance(session_database)
 
 
 @pytest.fixture(scope="session")

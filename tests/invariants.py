@@ -1,15 +1,19 @@
-"""Checks of the inventory invariant (SPEC §4), read straight from the database.
+"""Checks of the inventory invariants (SPEC §4, §13), read straight from the database.
 
 Per product, at every moment: initial stock = stock on the shelf + units held by orders that are
-`pending_payment` or `paid`.
+`pending_payment` or `paid`; and Σ its stock movements = its stock (every change is logged).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import func, select, update
 
 from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx
+from shopkeep.inventory import service as inventory
+from shopkeep.inventory.models import StockMovement
 from shopkeep.orders.models import HOLDING_STOCK, PENDING_PAYMENT, Order, OrderLine
 
 
@@ -24,13 +28,39 @@ async def stock_levels(database: Database) -> dict[int, int]:
 
 
 async def set_stock(database: Database, product_id: int, stock: int) -> None:
-    async def write(tx: Tx) -> None:
-        result = await tx.execute(
-            update(Product).where(Product.id == product_id).values(stock=stock)
-        )
-        assert result.rowcount == 1, f"product {product_id} does not exist"
+    """A new count on the shelf, logged as a movement as every change of stock is."""
+    await database.write(set_product, product_id, stock=stock)
 
-    await database.write(write)
+
+async def set_product(tx: Tx, /, product_id: int, **values: Any) -> None:
+    """Change a product's columns for a test; a new stock goes through a movement."""
+    if "stock" in values:
+        await inventory.set_stock(tx, product_id, values.pop("stock"), "test", "The test's count")
+    if values:
+        await tx.execute(update(Product).where(Product.id == product_id).values(**values))
+
+
+_MOVED = (
+    select(StockMovement.product_id, func.sum(StockMovement.quantity).label("units"))
+    .group_by(StockMovement.product_id)
+    .subquery()
+)
+_UNBALANCED = (
+    select(Product.id, Product.stock, func.coalesce(_MOVED.c.units, 0))
+    .outerjoin(_MOVED, _MOVED.c.product_id == Product.id)
+    .where(Product.stock != func.coalesce(_MOVED.c.units, 0))
+)
+
+
+async def assert_movements_balance(database: Database) -> None:
+    """Fail, naming every product whose stock is not the sum of its movements."""
+
+    async def read(tx: Tx) -> dict[int, str]:
+        rows = await tx.execute(_UNBALANCED)
+        return {row[0]: f"stock {row[1]} != Σ movements {row[2]}" for row in rows}
+
+    broken = await database.read(read)
+    assert not broken, f"stock movements do not add up: {broken}"
 
 
 async def assert_stock_invariant(database: Database, initial: dict[int, int]) -> None:
@@ -59,6 +89,7 @@ async def assert_stock_invariant(database: Database, initial: dict[int, int]) ->
             shelf, held_units = now[product_id]
             broken[product_id] = f"initial {stock} != {shelf} on the shelf + {held_units} held"
     assert not broken, f"stock invariant broken: {broken}"
+    await assert_movements_balance(database)
 
 
 async def pending_orders_holding(database: Database, product_id: int) -> set[str]:

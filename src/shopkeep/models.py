@@ -4,6 +4,7 @@ from shopkeep.accounts.models import LoginAttempts
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
+from shopkeep.inventory.models import StockMovement
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
 from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
@@ -30,4 +31,5 @@ __all__ = [
     "Refund",
     "Seller",
     "Staff",
+    "StockMovement",
 ]

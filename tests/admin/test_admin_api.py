@@ -12,11 +12,11 @@ from sqlalchemy import update
 
 from shopkeep.admin.export import orders_csv
 from shopkeep.admin.orders import OrderFilter
-from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.orders.models import Order
 from tests.admin.helpers import paid_order, staff_member, staff_token
 from tests.helpers import PASSWORD, checked_out, new_product, signed_up
+from tests.invariants import set_product
 
 KEYBOARD, PRODUCT_5 = 3, 5
 
@@ -178,12 +178,8 @@ async def test_the_dashboard_counts_todays_and_the_weeks_sales_and_low_stock(
     await checked_out(client, (KEYBOARD, 1))  # not paid: counts nowhere
 
     async def low(tx: Tx) -> None:
-        await tx.execute(update(Product).where(Product.id == PRODUCT_5).values(stock=5))
-        await tx.execute(
-            update(Product)
-            .where(Product.id == KEYBOARD)
-            .values(stock=3, low_stock_threshold=2)  # above its own threshold
-        )
+        await set_product(tx, PRODUCT_5, stock=5)
+        await set_product(tx, KEYBOARD, stock=3, low_stock_threshold=2)  # above its threshold
 
     await database.write(low)
     response = await client.get("/admin/dashboard", headers=staff)

@@ -20,7 +20,14 @@ from tests.admin.helpers import staff_member, staff_token
 from tests.compat.helpers import shopping_cart
 from tests.helpers import checked_out, new_product, signed_up
 
-ADMIN_GETS = ("/admin/dashboard", "/admin/orders", "/admin/orders.csv", "/admin/orders/{order}")
+ADMIN_GETS = (
+    "/admin/dashboard",
+    "/admin/orders",
+    "/admin/orders.csv",
+    "/admin/orders/{order}",
+    "/admin/products",
+    "/admin/products/3/movements",
+)
 
 
 @pytest.fixture

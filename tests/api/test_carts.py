@@ -9,11 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from shopkeep.catalog.demo import DEMO_PRODUCTS
-from shopkeep.catalog.models import Product
-from shopkeep.db import Database, Tx
+from shopkeep.db import Database
+from tests.invariants import set_product
 
 HEX_32 = re.compile(r"[0-9a-f]{32}")
 UNKNOWN_CART = "0" * 32
@@ -48,10 +47,6 @@ async def cart(client: httpx.AsyncClient, cart_id: str) -> dict[str, Any]:
 
 def quantities(body: dict[str, Any]) -> dict[int, int]:
     return {item["product_id"]: item["quantity"] for item in body["items"]}
-
-
-async def set_product(tx: Tx, /, product_id: int, **values: Any) -> None:
-    await tx.execute(update(Product).where(Product.id == product_id).values(**values))
 
 
 async def product_stock(client: httpx.AsyncClient, product_id: int) -> int:

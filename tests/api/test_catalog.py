@@ -20,6 +20,7 @@ from sqlalchemy import insert, update
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct
 from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx, utcnow
+from shopkeep.inventory import service as inventory
 from shopkeep.sellers.models import Seller
 
 DEMO: dict[int, DemoProduct] = dict(enumerate(DEMO_PRODUCTS, start=1))
@@ -371,6 +372,8 @@ async def test_search_without_a_match_is_empty_with_total_zero(client: httpx.Asy
 
 async def add_products(tx: Tx, rows: list[dict[str, Any]]) -> None:
     await tx.execute(insert(Product), rows)
+    for row in rows:
+        await inventory.initial_stock(tx, row["id"], row.get("stock", 0), "test")
 
 
 async def test_search_takes_percent_and_underscore_literally(

@@ -11,14 +11,17 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex, build
 from shopkeep.catalog.models import CatalogChange, Product
 from shopkeep.catalog.service import ProductQuery, search_products
 from shopkeep.db import Database, Tx, utcnow
+from shopkeep.inventory import service as inventory
+from shopkeep.inventory.models import StockMovement
 from shopkeep.sellers.models import Seller
+from tests.invariants import set_product
 
 BRANDS = sorted({product.brand for product in DEMO_PRODUCTS})
 TERMS = [
@@ -95,15 +98,18 @@ async def apply(tx: Tx, write: tuple[str, int, Any]) -> None:
         "name": "name",
         "seller": "seller_id",
     }
-    if kind in columns:
+    if kind == "stock":  # through a movement, as every change of stock is
+        if await tx.scalar(select(Product.id).where(product)) is not None:
+            await set_product(tx, product_id, stock=value)
+    elif kind in columns:
         await tx.execute(update(Product).where(product).values({columns[kind]: value}))
     elif kind == "deleted":
         await tx.execute(update(Product).where(product).values(deleted_at=utcnow()))
     elif kind == "gone":
-        await tx.execute(delete(Product).where(product))
+        await forget_product(tx, product_id)
     else:  # a new product, at an id above the others or in a gap below them
         new_id = FIRST_NEW_ID + product_id if product_id % 2 else 40 + product_id
-        await tx.execute(delete(Product).where(Product.id == new_id))
+        await forget_product(tx, new_id)
         await tx.execute(
             insert(Product).values(
                 id=new_id,
@@ -116,6 +122,13 @@ async def apply(tx: Tx, write: tuple[str, int, Any]) -> None:
                 stock=product_id % 3,
             )
         )
+        await inventory.initial_stock(tx, new_id, product_id % 3, "test")
+
+
+async def forget_product(tx: Tx, product_id: int) -> None:
+    """A product gone from the table altogether, with its stock's history."""
+    await tx.execute(delete(StockMovement).where(StockMovement.product_id == product_id))
+    await tx.execute(delete(Product).where(Product.id == product_id))
 
 
 async def add_sellers(tx: Tx) -> None:
@@ -208,7 +221,8 @@ async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
     database: Database, indexed: CatalogIndex
 ) -> None:
     async def restock_all(tx: Tx) -> None:
-        await tx.execute(update(Product).values(stock=Product.stock + 100))
+        for product_id in range(1, len(DEMO_PRODUCTS) + 1):
+            await inventory.adjust(tx, product_id, 100, "Delivery", "test")
 
     async def prune(tx: Tx) -> None:
         await tx.execute(delete(CatalogChange))

@@ -13,10 +13,10 @@ from sqlalchemy import func, select, update
 
 from shopkeep.carts.models import CartItem
 from shopkeep.catalog.demo import DEMO_PRODUCTS
-from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx
 from shopkeep.orders.models import Order, OrderLine
 from tests import helpers
+from tests.invariants import set_product
 
 HEX_32 = re.compile(r"[0-9a-f]{32}")
 CHECKOUT_MESSAGE = "Send order_id and total to the payments backend to complete purchase."
@@ -50,10 +50,6 @@ async def order(client: httpx.AsyncClient, order_id: str) -> dict[str, Any]:
 async def stocks(client: httpx.AsyncClient) -> dict[int, int]:
     products = (await client.get("/products", params={"page_size": 100})).json()["products"]
     return {p["id"]: p["stock"] for p in products}
-
-
-async def set_product(tx: Tx, /, product_id: int, **values: Any) -> None:
-    await tx.execute(update(Product).where(Product.id == product_id).values(**values))
 
 
 async def set_cart_quantity(tx: Tx, cart_id: str, product_id: int, quantity: int) -> None:

@@ -13,6 +13,7 @@ from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import list_brands
 from shopkeep.db import Database, Tx, utcnow
 from tests.helpers import checked_out, counting_statements
+from tests.invariants import set_product
 
 ELECTRONICS, CLOTHING = 1, 2
 NEW_PRODUCT = 1_000
@@ -43,7 +44,7 @@ async def test_selling_the_last_unit_updates_a_cached_in_stock_total(
     client: httpx.AsyncClient, database: Database
 ) -> None:
     async def leave_two(tx: Tx) -> None:
-        await tx.execute(update(Product).where(Product.id == 3).values(stock=2))
+        await set_product(tx, 3, stock=2)
 
     await database.write(leave_two)
     before = await total(client, "in_stock=true")

@@ -48,6 +48,7 @@ EXPECTED_TABLES = {
     "refunds",
     "applied_refunds",
     "order_events",
+    "stock_movements",
 }
 SANDBOX_TABLES = {
     "sandbox_payments",
@@ -335,3 +336,24 @@ async def test_this_waves_migrations_go_down_and_up_again(fresh_url: str) -> Non
     await asyncio.to_thread(upgrade, fresh_url)
     await asyncio.to_thread(upgrade_sandbox, fresh_url)
     assert await _revision(fresh_url) == HEAD
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_products_on_the_shelf_before_movements_begin_get_one_movement_of_their_stock(
+    fresh_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, fresh_url, "0007")
+    await run_sql(
+        fresh_url,
+        "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
+        "(1, 'Mechanical Keyboard', 'Clicky keys', 1, 8999, 5), "
+        "(2, 'Sold-out Mouse', 'Gone', 1, 1299, 0)",
+    )
+
+    await asyncio.to_thread(upgrade, fresh_url, "0009")
+
+    [rows] = await run_sql(
+        fresh_url, "SELECT product_id, type, quantity, order_id FROM stock_movements"
+    )
+    assert [tuple(row) for row in rows] == [(1, "adjust", 5, None)]  # nothing moved for 0 units

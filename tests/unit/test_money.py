@@ -15,11 +15,10 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
 
-from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx
 from shopkeep.money import MAX_CENTS, as_decimal, as_json_number, ceil_cents, floor_cents, to_cents
+from tests.invariants import set_product
 
 # (price in cents, quantity): prices up to 1,000,000.00, quantities within the per-line limit.
 LINES = st.lists(
@@ -51,9 +50,7 @@ def assert_two_decimals_at_most(amount: Any) -> None:
 async def price_products(tx: Tx, lines: list[tuple[int, int]]) -> None:
     """Demo products 1..n take the example's prices, with stock for any quantity."""
     for product_id, (cents, _quantity) in enumerate(lines, start=1):
-        await tx.execute(
-            update(Product).where(Product.id == product_id).values(price_cents=cents, stock=1000)
-        )
+        await set_product(tx, product_id, price_cents=cents, stock=1000)
 
 
 async def cart_of(client: httpx.AsyncClient, lines: list[tuple[int, int]]) -> str:

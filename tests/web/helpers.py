@@ -7,10 +7,6 @@ import re
 from typing import Any
 
 import httpx
-from sqlalchemy import update
-
-from shopkeep.catalog.models import Product
-from shopkeep.db import Tx
 
 TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 CARD_NAME = re.compile(r'<h3 class="card-name"><a href="/products/(\d+)">')
@@ -81,7 +77,3 @@ async def cart_lines(client: httpx.AsyncClient) -> dict[int, int]:
     return {
         int(pid): int(q) for pid, q in re.findall(r'id="line-(\d+)" data-quantity="(\d+)"', page)
     }
-
-
-async def set_product(tx: Tx, /, product_id: int, **values: Any) -> None:
-    await tx.execute(update(Product).where(Product.id == product_id).values(**values))

@@ -9,7 +9,8 @@ import pytest
 
 from shopkeep.carts import service as carts
 from shopkeep.db import Database, utcnow
-from tests.web.helpers import add, cart_lines, post_form, set_product, text_of
+from tests.invariants import set_product
+from tests.web.helpers import add, cart_lines, post_form, text_of
 
 KEYBOARD, MONITOR, WATCH, BOARD = 3, 6, 7, 24  # 89.99 (75), 329.99 (4), sold out, 19.99 (160)
 

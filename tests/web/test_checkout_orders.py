@@ -14,6 +14,7 @@ from shopkeep.orders import service as orders
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web.app import create_app
 from tests.inprocess import SANDBOX, client, wired_settings
+from tests.invariants import set_product
 from tests.postgres import free_port
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import (
@@ -23,7 +24,6 @@ from tests.web.helpers import (
     cart_lines,
     form_token,
     post_form,
-    set_product,
     text_of,
 )
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from shopkeep.db import Database
-from tests.web.helpers import card_ids, set_product, text_of
+from tests.invariants import set_product
+from tests.web.helpers import card_ids, text_of
 
 KEYBOARD, MONITOR, WATCH = 3, 6, 7
 ELECTRONICS, BOOKS = 1, 4

@@ -13,6 +13,8 @@ from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.demo import CATEGORY_NAMES, DEMO_PRODUCTS, DemoProduct, generated_products
 from shopkeep.catalog.models import CatalogChange, Category, Product
 from shopkeep.db import Tx
+from shopkeep.inventory import service as inventory
+from shopkeep.inventory.models import StockMovement
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
 from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
@@ -28,9 +30,10 @@ async def catalog_is_empty(tx: Tx) -> bool:
 
 
 async def reset_store(tx: Tx) -> None:
-    """Remove every product, cart, order, payment record, seller and staff member: a clean
-    shop."""
+    """Remove every product (and its stock movements), cart, order, payment record, seller and
+    staff member: a clean shop."""
     for model in (
+        StockMovement,
         PaymentEvent,
         OutboxMail,
         OrderCustomer,
@@ -78,6 +81,8 @@ async def insert_products(tx: Tx, first_id: int, products: list[DemoProduct]) ->
         for product_id, product in enumerate(products, start=first_id)
     ]
     await tx.execute(insert(Product), rows)
+    # Their first stock, as movements: Σ movements = stock from the start.
+    await inventory.initial_stock_of_range(tx, first_id, first_id + len(rows) - 1)
 
 
 async def sync_product_ids(tx: Tx) -> None:

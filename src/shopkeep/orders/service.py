@@ -18,6 +18,7 @@ from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
 from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
+from shopkeep.inventory import service as inventory
 from shopkeep.mail import service as mail
 from shopkeep.money import as_json_number
 from shopkeep.orders import events
@@ -153,6 +154,8 @@ async def _place_order(
             for line in lines
         ],
     )
+    # The reservation's movements, one per line, from the lines just written.
+    await inventory.record_reserved(tx, order_id)
     if details is not None:
         await tx.execute(_ORDER_CUSTOMERS.insert(), {"order_id": order_id, **details.snapshot()})
     return PlacedOrder(order_id=order_id, total_cents=total_cents)
@@ -348,7 +351,7 @@ async def _close_pending(
     if not moved.rowcount:
         return 0
     await _lock_products(tx, [order_id])
-    await tx.execute(_release_statement(), {"order_id": order_id})
+    await inventory.release_order(tx, order_id, _CLOSED[status])
     await events.record(tx, order_id, status, _CLOSED[status])
     # Its hosted payment, if one is open, can no longer pay it.
     await records.cancel_open_payments(tx, order_id)
@@ -410,16 +413,6 @@ def _reserve_statement() -> Update:
             Product.deleted_at.is_(None),
         )
         .values(stock=Product.stock - CartItem.quantity)
-    )
-
-
-@cache
-def _release_statement() -> Update:
-    """Put every line of an order back on the shelf in one statement."""
-    return (
-        update(Product)
-        .where(OrderLine.order_id == bindparam("order_id"), OrderLine.product_id == Product.id)
-        .values(stock=Product.stock + OrderLine.quantity)
     )
 
 

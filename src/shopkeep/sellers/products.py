@@ -17,9 +17,9 @@ from shopkeep.catalog.models import Category, Product
 from shopkeep.catalog.service import ProductNotFound, get_product
 from shopkeep.db import MAX_ID, Tx, utcnow
 from shopkeep.errors import BadRequest, Forbidden
+from shopkeep.inventory import service as inventory
+from shopkeep.sellers.models import Seller
 
-# Stock is a 32-bit integer; this leaves room for units coming back from orders.
-MAX_STOCK = 1_000_000_000
 EDITABLE = frozenset(
     {"name", "description", "brand", "category_id", "price_cents", "stock", "image_url"}
 )
@@ -63,6 +63,7 @@ async def create_product(tx: Tx, seller_id: int, product: NewProduct) -> dict[st
         .values(**asdict(product), seller_id=seller_id, rating_tenths=0)
         .returning(Product.id)
     )
+    await inventory.initial_stock(tx, product_id, product.stock, await _actor(tx, seller_id))
     return await get_product(tx, product_id)
 
 
@@ -75,8 +76,12 @@ async def update_product(
     await _lock_own_product(tx, seller_id, product_id)
     if "category_id" in changes:
         await _check_category(tx, changes["category_id"])
-    if changes:
-        await tx.execute(update(Product).where(Product.id == product_id).values(**changes))
+    columns = {name: value for name, value in changes.items() if name != "stock"}
+    if columns:
+        await tx.execute(update(Product).where(Product.id == product_id).values(**columns))
+    if "stock" in changes:
+        actor = await _actor(tx, seller_id)
+        await inventory.set_stock(tx, product_id, changes["stock"], actor, "Seller's new count")
     return await get_product(tx, product_id)
 
 
@@ -110,6 +115,12 @@ async def _check_owner(tx: Tx, seller_id: int, product_id: int, *, lock: bool) -
         raise StoreProduct()
     if row.seller_id != seller_id:
         raise AnotherSellersProduct()
+
+
+async def _actor(tx: Tx, seller_id: int) -> str:
+    """How a stock movement names the seller."""
+    username = await tx.scalar(select(Seller.username).where(Seller.id == seller_id))
+    return inventory.seller_actor(username or str(seller_id))
 
 
 async def _check_category(tx: Tx, category_id: int) -> None:

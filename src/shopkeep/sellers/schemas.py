@@ -17,9 +17,10 @@ from pydantic import (
 from shopkeep.accounts.schemas import AccessToken, Password, Username
 from shopkeep.catalog.schemas import NO_NUL, ProductOut
 from shopkeep.db import MAX_ID
+from shopkeep.inventory.service import MAX_STOCK
 from shopkeep.money import MAX_AMOUNT, to_cents
 from shopkeep.orders.details import Email
-from shopkeep.sellers.products import MAX_STOCK, NewProduct
+from shopkeep.sellers.products import NewProduct
 
 SellerEmail = Annotated[
     Email | None,

@@ -15,6 +15,7 @@ from shopkeep.catalog.api import router as catalog_router
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
+from shopkeep.inventory.api import router as inventory_router
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
@@ -81,6 +82,7 @@ def create_app(
         compat_router,
         staff_router,
         admin_router,
+        inventory_router,
     ):
         app.include_router(router)
     return app
