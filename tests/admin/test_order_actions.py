@@ -157,6 +157,7 @@ async def test_staff_ship_part_then_the_rest_and_mark_both_delivered(
     order = await order_of(store, order_id)
     assert order["fulfilment_status"] == "partially_shipped"
     assert order["shipments"][0]["tracking_number"] == UPS["tracking_number"]
+    assert (await store.get("/admin/dashboard", headers=staff)).json()["waiting_to_ship"] == 1
 
     rest = await store.post(
         f"/admin/orders/{order_id}/shipments",
@@ -173,6 +174,8 @@ async def test_staff_ship_part_then_the_rest_and_mark_both_delivered(
         (MOUSE, 1),
     ]
     assert (await order_of(store, order_id))["fulfilment_status"] == "shipped"
+    dashboard = (await store.get("/admin/dashboard", headers=staff)).json()
+    assert dashboard["waiting_to_ship"] == 0
 
     for shipment in (first.json(), rest.json()):
         delivered = await store.post(

@@ -106,7 +106,7 @@ class LowStockProduct(BaseModel):
 class Dashboard(BaseModel):
     today: Sales
     last_7_days: Sales = Field(description="Today and the 6 UTC days before it.")
-    waiting_to_ship: int = Field(description="Paid orders (every paid order, until shipments).")
+    waiting_to_ship: int = Field(description="Paid orders with units neither shipped nor put back.")
     low_stock_total: int = Field(description="Products at or below their low-stock threshold.")
     low_stock: list[LowStockProduct] = Field(description="The lowest first, at most 20.")
 
