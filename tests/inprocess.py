@@ -11,9 +11,11 @@ import httpx
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from shopkeep import jobs
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.refunds.service import REFUNDS, refund_work
 from shopkeep.sandbox.app import create_app as create_sandbox
 from shopkeep.store.app import create_app as create_store
 from shopkeep.web.app import create_app as create_web
@@ -65,3 +67,9 @@ async def wired_apps(
 
 def client(app: FastAPI, base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
+
+
+async def refunds_asked_for(apps: Apps, database: Database) -> int:
+    """Run the store's refund jobs once (the in-process store runs no background workers)."""
+    worker = jobs.Worker(database, REFUNDS, refund_work(database, apps.store.state.payments))
+    return await worker.run_due()

@@ -4,11 +4,12 @@ from shopkeep.accounts.models import LoginAttempts
 from shopkeep.carts.models import Cart, CartItem
 from shopkeep.catalog.models import Category, Product
 from shopkeep.db import Base
+from shopkeep.fulfilment.models import Shipment, ShipmentLine
 from shopkeep.inventory.models import StockMovement
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
 from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
-from shopkeep.refunds.models import AppliedRefund, Refund
+from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
 from shopkeep.sellers.models import Seller
 from shopkeep.staff.models import Staff
 
@@ -29,7 +30,10 @@ __all__ = [
     "PaymentEvent",
     "Product",
     "Refund",
+    "RefundLine",
     "Seller",
+    "Shipment",
+    "ShipmentLine",
     "Staff",
     "StockMovement",
 ]

@@ -54,6 +54,7 @@ async def running(
     cancellations = jobs.Worker(
         database, CANCELLATIONS, cancellation_work(app.state.payments), PROVIDER_CALLS
     )
+    app.state.cancellation_jobs = cancellations
     tasks = [
         asyncio.create_task(keep_up(database, settings, cancellations)),
         asyncio.create_task(app.state.mail.worker.run()),

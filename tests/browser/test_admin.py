@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import NewShopper, server_env
 from tests.cli.test_cli import SHOPKEEP
 from tests.helpers import PASSWORD
-from tests.servers import Shop, running_shop
+from tests.servers import Shop, eventually, running_shop
 
 KEYBOARD = 3
 
@@ -95,3 +95,92 @@ def test_staff_log_in_see_the_dashboard_and_find_an_order(
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_have_text("You are logged out.")
     expect(page.get_by_role("heading", name="Log in to the back office")).to_be_visible()
+
+
+CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/40", "cvc": "123"}
+CUSTOMER = {
+    "email": "ada@example.com",
+    "name": "Ada Lovelace",
+    "shipping_address": {
+        "line1": "12 St James's Square",
+        "city": "London",
+        "postal_code": "SW1Y 4JH",
+        "country": "GB",
+    },
+}
+
+
+def paid_order(shop: Shop, *lines: tuple[int, int]) -> str:
+    """An order placed with details and paid by card at the sandbox (over HTTP)."""
+    with (
+        httpx.Client(base_url=shop.store_url) as store,
+        httpx.Client(base_url=shop.payments_url) as sandbox,
+    ):
+        cart_id = store.post("/cart").json()["cart_id"]
+        for product_id, quantity in lines:
+            store.post(
+                f"/cart/{cart_id}/items", json={"product_id": product_id, "quantity": quantity}
+            )
+        order_id: str = store.post(f"/cart/{cart_id}/checkout", json=CUSTOMER).json()["order_id"]
+        started = store.post(
+            f"/orders/{order_id}/payment", json={"return_url": f"{shop.web_url}/orders/{order_id}"}
+        )
+        assert started.status_code == 201, started.text
+        assert sandbox.post(f"/pay/{started.json()['payment_id']}", data=CARD).status_code == 303
+        eventually(
+            lambda: store.get(f"/orders/{order_id}").json()["status"] == "paid" or None,
+            "the order paid",
+        )
+        return order_id
+
+
+def payment_status(shop: Shop, order_id: str, wanted: str) -> bool | None:
+    with httpx.Client(base_url=shop.store_url) as store:
+        return store.get(f"/orders/{order_id}").json()["payment_status"] == wanted or None
+
+
+def test_staff_ship_refund_a_line_and_cancel_and_the_customer_sees_each_step(
+    new_shopper: NewShopper, back_office: Shop
+) -> None:
+    shipped_id = paid_order(back_office, (KEYBOARD, 2), (5, 1))
+    cancelled_id = paid_order(back_office, (KEYBOARD, 1))
+    staff = new_shopper()
+    page = staff.goto(f"/admin/orders/{shipped_id}", "log-in")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(shipped_id)
+
+    page.get_by_label("Carrier").fill("UPS")
+    page.get_by_label("Tracking number").fill("1Z999AA1")
+    page.get_by_label("Tracking address (optional)").fill("https://ups.example/1Z999AA1")
+    page.get_by_role("button", name="Ship these units").click()
+    expect(page.get_by_role("status")).to_have_text("Shipment added; the customer is emailed.")
+    expect(page.locator('[data-field="fulfilment_status"]')).to_have_text("shipped")
+    staff.snap("shipped")
+
+    page.locator("#refund_3").fill("1")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Refund asked of the payment provider.")
+    eventually(lambda: payment_status(back_office, shipped_id, "partially_refunded"), "refund")
+    staff.snap("refunded")
+
+    page = staff.goto(f"/admin/orders/{cancelled_id}")
+    page.get_by_role("link", name="Cancel this order…").click()
+    page.get_by_role("button", name="Cancel the order").click()
+    expect(page.get_by_role("status")).to_have_text("Order cancelled; the customer is emailed.")
+    eventually(lambda: payment_status(back_office, cancelled_id, "refunded"), "the cancel refund")
+
+    customer = new_shopper()
+    page = customer.goto(f"/orders/{shipped_id}", "shipped")
+    steps = page.get_by_role("region", name="What happened")
+    expect(steps).to_contain_text("Shipped with UPS, tracking number 1Z999AA1.")
+    expect(steps).to_contain_text("$89.99 was refunded to your card.")
+    expect(page.get_by_role("link", name="track this parcel")).to_have_attribute(
+        "href", "https://ups.example/1Z999AA1"
+    )
+    page = customer.goto(f"/orders/{cancelled_id}", "cancelled")
+    expect(page.get_by_role("heading", name="Cancelled")).to_be_visible()
+    expect(page.get_by_role("region", name="What happened")).to_contain_text(
+        "Cancelled by the shop"
+    )

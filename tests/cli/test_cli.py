@@ -94,7 +94,9 @@ def test_orders_expire_returns_overdue_stock(tmp_path: Path) -> None:
             ("o" * 32, "c" * 32, old, old, old),
         )
         connection.execute(
-            "INSERT INTO order_lines VALUES (?, 3, 'Mechanical Keyboard', 8999, 1)", ("o" * 32,)
+            "INSERT INTO order_lines (order_id, product_id, name, unit_price_cents, quantity) "
+            "VALUES (?, 3, 'Mechanical Keyboard', 8999, 1)",
+            ("o" * 32,),
         )
         connection.execute("UPDATE products SET stock = stock - 1 WHERE id = 3")
     assert "Expired 1 orders." in shopkeep(tmp_path, "orders", "expire")

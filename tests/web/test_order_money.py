@@ -7,11 +7,9 @@ from datetime import timedelta
 
 import httpx
 
-from shopkeep import jobs
 from shopkeep.db import Database, utcnow
 from shopkeep.orders.service import expire_orders
-from shopkeep.refunds.service import REFUNDS, refund_work
-from tests.inprocess import SANDBOX, Apps
+from tests.inprocess import SANDBOX, Apps, refunds_asked_for
 from tests.invariants import assert_stock_invariant, stock_levels
 from tests.web.conftest import BASE_URL
 from tests.web.helpers import CUSTOMER, add, post_form, text_of
@@ -19,12 +17,6 @@ from tests.web.helpers import CUSTOMER, add, post_form, text_of
 KEYBOARD = 3
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/40", "cvc": "123"}
 DECLINED = {**CARD, "card_number": "4000 0000 0000 0002"}
-
-
-async def refunds_asked_for(apps: Apps, database: Database) -> int:
-    """Run the store's refund jobs once (the in-process store runs no background workers)."""
-    worker = jobs.Worker(database, REFUNDS, refund_work(database, apps.store.state.payments))
-    return await worker.run_due()
 
 
 async def order_text(shop: httpx.AsyncClient, order_id: str) -> str:

@@ -6,15 +6,32 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from shopkeep.admin import dashboard, export, orders
-from shopkeep.admin.schemas import Dashboard, OrderFilters, OrderPage, OrderQuery, StaffOrder
+from shopkeep.admin.schemas import (
+    CancelOut,
+    Dashboard,
+    NoteIn,
+    OrderFilters,
+    OrderPage,
+    OrderQuery,
+    RefundIn,
+    RefundOut,
+    ShipmentIn,
+    ShipmentOut,
+    StaffEventOut,
+    StaffOrder,
+)
 from shopkeep.deps import DatabaseDep
-from shopkeep.errors import error_responses
+from shopkeep.errors import BadRequest, error_responses
+from shopkeep.fulfilment import cancel
+from shopkeep.fulfilment import service as fulfilment
 from shopkeep.http import JSON
-from shopkeep.staff.deps import current_staff
+from shopkeep.money import to_cents
+from shopkeep.refunds import service as refunds
+from shopkeep.staff.deps import CurrentStaff, current_staff
 
 router = APIRouter(
     prefix="/admin",
@@ -67,3 +84,126 @@ async def get_order(database: DatabaseDep, order_id: str) -> Response:
     """The order as its customer sees it, with each line's seller and stock now and the
     payment callbacks received."""
     return JSON(await database.read(orders.order_for_staff, order_id))
+
+
+# Acting on an order: the staff member named by the token is the actor on its history.
+
+KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
+
+
+def kick(request: Request, *workers: str) -> None:
+    """Do the work just committed now rather than at the next poll (when the workers run)."""
+    for name in workers:
+        worker = getattr(request.app.state, name, None)
+        if name == "mail" and worker is not None:
+            worker = worker.worker  # the sender's worker
+        if worker is not None:
+            worker.kick()
+
+
+@router.post(
+    "/orders/{order_id}/shipments",
+    status_code=201,
+    response_model=ShipmentOut,
+    responses=error_responses(400, 404),
+)
+async def add_shipment(
+    request: Request, database: DatabaseDep, staff: CurrentStaff, order_id: str, body: ShipmentIn
+) -> Response:
+    """Ship some (`lines`) or all of a paid order's remaining units with the carrier's
+    tracking; the customer is emailed. Never more units than remain: a concurrent shipment of
+    the same units is refused."""
+    shipped = await database.write(
+        fulfilment.add_shipment, order_id, body.units(), body.tracking(), actor=staff.username
+    )
+    kick(request, "mail")
+    return JSON(shipped, status_code=201)
+
+
+@router.post(
+    "/orders/{order_id}/shipments/{shipment_id}/delivered",
+    response_model=ShipmentOut,
+    responses=error_responses(400, 404),
+)
+async def mark_delivered(
+    database: DatabaseDep, staff: CurrentStaff, order_id: str, shipment_id: int
+) -> Response:
+    return JSON(
+        await database.write(fulfilment.mark_delivered, order_id, shipment_id, actor=staff.username)
+    )
+
+
+@router.post(
+    "/orders/{order_id}/cancel", response_model=CancelOut, responses=error_responses(400, 404)
+)
+async def cancel_order(
+    request: Request, database: DatabaseDep, staff: CurrentStaff, order_id: str
+) -> Response:
+    """Cancel an order while nothing of it has shipped: its units go back on the shelf; a
+    pending order's open payment is cancelled, a paid order's payment refunded in full; the
+    customer is emailed."""
+    done = await database.write(cancel.cancel_order, order_id, actor=staff.username)
+    kick(request, "refund_jobs", "cancellation_jobs", "mail")
+    return JSON(done)
+
+
+@router.post(
+    "/orders/{order_id}/refunds",
+    status_code=201,
+    response_model=RefundOut,
+    responses=error_responses(400, 404),
+)
+async def refund_order(
+    request: Request,
+    database: DatabaseDep,
+    staff: CurrentStaff,
+    order_id: str,
+    body: RefundIn,
+    idempotency_key: Annotated[str, Header(pattern=KEY_PATTERN)],
+) -> Response:
+    """Refund an amount, or units of lines (put back in stock unless `restock` is false),
+    of a paid order; at most what is left (charged - refunded). One refund per
+    `Idempotency-Key`: the same key again answers the first refund and refunds nothing more."""
+    try:
+        amount_cents = None if body.amount is None else to_cents(body.amount)
+    except ValueError as error:
+        raise BadRequest(f"amount: {error}") from error
+    refund = await database.write(
+        refunds.refund_order,
+        order_id,
+        idempotency_key,
+        amount_cents=amount_cents,
+        lines=body.units(),
+        reason=body.reason,
+        actor=staff.username,
+    )
+    kick(request, "refund_jobs")
+    return JSON(refund, status_code=201)
+
+
+@router.post(
+    "/orders/{order_id}/refunds/{refund_id}/retry",
+    response_model=RefundOut,
+    responses=error_responses(400, 404),
+)
+async def retry_refund(
+    request: Request, database: DatabaseDep, order_id: str, refund_id: int
+) -> Response:
+    """Ask the provider again, now, for a refund that failed."""
+    refund = await database.write(refunds.retry_refund, order_id, refund_id)
+    kick(request, "refund_jobs")
+    return JSON(refund)
+
+
+@router.post(
+    "/orders/{order_id}/notes",
+    status_code=201,
+    response_model=StaffEventOut,
+    responses=error_responses(404),
+)
+async def add_note(
+    database: DatabaseDep, staff: CurrentStaff, order_id: str, body: NoteIn
+) -> Response:
+    """An internal note on the order's history, never shown to the customer."""
+    note = await database.write(orders.add_note, order_id, body.text, actor=staff.username)
+    return JSON(note, status_code=201)

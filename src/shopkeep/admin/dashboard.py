@@ -2,7 +2,8 @@
 and products running low.
 
 Days are UTC days. An order counts as sold on the day it was placed (payment follows within
-its time to pay). Until shipments exist every paid order is waiting to ship.
+its time to pay). A paid order waits to ship while a unit of it is neither shipped nor put
+back on the shelf.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import LISTED
 from shopkeep.db import Tx, utcnow
 from shopkeep.money import as_json_number
-from shopkeep.orders.models import PAID, Order
+from shopkeep.orders.models import PAID, Order, OrderLine
 
 LOW_STOCK_SHOWN = 20
 WEEK_DAYS = 7
@@ -42,7 +43,17 @@ async def dashboard(
 ) -> dict[str, Any]:
     now = now or utcnow()
     today = datetime.combine(now.astimezone(UTC).date(), time(), tzinfo=UTC)
-    to_ship = await tx.scalar(select(func.count()).select_from(Order).where(Order.status == PAID))
+    unshipped = (
+        select(OrderLine.order_id)
+        .where(
+            OrderLine.order_id == Order.id,
+            OrderLine.shipped_quantity + OrderLine.restocked_quantity < OrderLine.quantity,
+        )
+        .exists()
+    )
+    to_ship = await tx.scalar(
+        select(func.count()).select_from(Order).where(Order.status == PAID, unshipped)
+    )
     low = Product.stock <= Product.low_stock_threshold
     low_total = await tx.scalar(select(func.count()).select_from(Product).where(LISTED, low))
     low_rows = await tx.execute(

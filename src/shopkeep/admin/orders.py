@@ -16,9 +16,11 @@ from sqlalchemy import ColumnElement, func, or_, select, tuple_
 from shopkeep.catalog.models import Product
 from shopkeep.db import Tx
 from shopkeep.money import as_json_number
+from shopkeep.orders import events
 from shopkeep.orders import service as orders
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
+from shopkeep.refunds import service as refunds
 
 HEX = frozenset("0123456789abcdef")
 
@@ -212,4 +214,19 @@ async def order_for_staff(tx: Tx, order_id: str) -> dict[str, Any]:
         }
         for row in payments
     ]
+    order["refunds"] = await refunds.refunds_of(tx, order_id)
+    order["history"] = await events.history(tx, order_id, public_only=False)
+    order["notes"] = [event for event in order["history"] if event["kind"] == NOTE]
     return order
+
+
+NOTE = "note"
+
+
+async def add_note(tx: Tx, order_id: str, text: str, *, actor: str) -> dict[str, Any]:
+    """A staff note on the order's history: internal, never shown to the customer."""
+    if not await refunds.order_exists(tx, order_id):
+        raise orders.OrderNotFound()
+    await events.record(tx, order_id, NOTE, text, actor=actor, public=False)
+    notes = [e for e in await events.history(tx, order_id, public_only=False) if e["kind"] == NOTE]
+    return notes[-1]

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from decimal import Decimal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
 
 from shopkeep.admin.orders import OrderFilter
 from shopkeep.catalog.schemas import MAX_PAGE
-from shopkeep.orders.schemas import OrderItemOut, OrderOut
+from shopkeep.fulfilment.service import Tracking, Units
+from shopkeep.money import MAX_AMOUNT
+from shopkeep.orders.schemas import OrderItemOut, OrderOut, ShipmentPublic
+from shopkeep.refunds.service import RefundUnits
+
+ShipmentOut = ShipmentPublic
 
 OrderStatus = Literal["pending_payment", "paid", "payment_failed", "expired", "cancelled"]
 # Days far enough from the calendar's end that the day after the last is still a date.
@@ -83,11 +89,6 @@ class PaymentRecord(BaseModel):
     received_at: str
 
 
-class StaffOrder(OrderOut):
-    items: list[StaffOrderItem]  # type: ignore[assignment]
-    payments: list[PaymentRecord] = Field(description="Payment callbacks received, oldest first.")
-
-
 class Sales(BaseModel):
     since: str
     paid_orders: int
@@ -105,6 +106,116 @@ class LowStockProduct(BaseModel):
 class Dashboard(BaseModel):
     today: Sales
     last_7_days: Sales = Field(description="Today and the 6 UTC days before it.")
-    waiting_to_ship: int = Field(description="Paid orders (every paid order, until shipments).")
+    waiting_to_ship: int = Field(description="Paid orders with units neither shipped nor put back.")
     low_stock_total: int = Field(description="Products at or below their low-stock threshold.")
     low_stock: list[LowStockProduct] = Field(description="The lowest first, at most 20.")
+
+
+# Acting on an order.
+
+
+class UnitsIn(BaseModel):
+    product_id: int = Field(ge=1)
+    quantity: int = Field(ge=1, le=100_000)
+
+
+class ShipmentIn(BaseModel):
+    lines: list[UnitsIn] | None = Field(
+        default=None, min_length=1, max_length=500, description="Omitted: every remaining unit."
+    )
+    carrier: str = Field(min_length=1, max_length=100)
+    tracking_number: str = Field(min_length=1, max_length=100)
+    tracking_url: HttpUrl | None = Field(default=None, description="An http(s) address.")
+
+    @field_validator("carrier", "tracking_number")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+    def units(self) -> list[Units] | None:
+        return None if self.lines is None else [Units(u.product_id, u.quantity) for u in self.lines]
+
+    def tracking(self) -> Tracking:
+        url = None if self.tracking_url is None else str(self.tracking_url)
+        return Tracking(self.carrier, self.tracking_number, url)
+
+
+class RefundUnitsIn(UnitsIn):
+    restock: bool = Field(default=True, description="Put the units back in stock.")
+
+
+class RefundIn(BaseModel):
+    amount: Decimal | None = Field(default=None, gt=0, le=MAX_AMOUNT)
+    lines: list[RefundUnitsIn] | None = Field(default=None, min_length=1, max_length=500)
+    reason: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> RefundIn:
+        if (self.amount is None) == (self.lines is None):
+            raise ValueError("give either amount or lines")
+        return self
+
+    def units(self) -> list[RefundUnits] | None:
+        if self.lines is None:
+            return None
+        return [RefundUnits(u.product_id, u.quantity, u.restock) for u in self.lines]
+
+
+class RefundLineOut(BaseModel):
+    product_id: int
+    quantity: int
+    restock: bool
+
+
+class RefundOut(BaseModel):
+    id: int
+    amount: float
+    status: Literal["pending", "succeeded", "failed"] = Field(
+        description="failed: the provider refused or could not be reached; retried, or at once "
+        "with POST …/retry."
+    )
+    lines: list[RefundLineOut]
+    reason: str
+    payment_id: str
+    provider_refund_id: str | None
+    attempts: int
+    last_error: str | None
+    created_at: str
+
+
+class CancelOut(BaseModel):
+    order_id: str
+    status: Literal["cancelled"]
+    refund: RefundOut | None
+
+
+class NoteIn(BaseModel):
+    text: str = Field(min_length=1, max_length=5000)
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+class StaffEventOut(BaseModel):
+    at: str
+    kind: str
+    actor: str
+    message: str
+    public: bool
+    data: dict[str, Any] | None
+
+
+class StaffOrder(OrderOut):
+    items: list[StaffOrderItem]  # type: ignore[assignment]
+    payments: list[PaymentRecord] = Field(description="Payment callbacks received, oldest first.")
+    refunds: list[RefundOut] = Field(description="Refunds asked of the provider, oldest first.")
+    history: list[StaffEventOut] = Field(  # type: ignore[assignment]
+        description="Every event, public or internal, oldest first."
+    )
+    notes: list[StaffEventOut] = Field(description="Staff notes (internal), oldest first.")

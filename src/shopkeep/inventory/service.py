@@ -145,10 +145,17 @@ async def release_order(tx: Tx, order_id: str, reason: str, actor: str = SYSTEM)
 
 
 async def restock(
-    tx: Tx, order_id: str, lines: Iterable[tuple[int, int]], actor: str, reason: str = "Refund"
+    tx: Tx,
+    order_id: str,
+    lines: Iterable[tuple[int, int]],
+    actor: str,
+    reason: str = "Refund",
+    *,
+    kind: str = RESTOCK,
 ) -> None:
     """Put refunded units back on the shelf: `lines` are (product_id, quantity ≥ 1); one
-    `restock` movement each, tied to the order. Rows are changed in id order (no deadlocks)."""
+    `restock` movement each (`release` for the units of a cancelled order), tied to the
+    order. Rows are changed in id order (no deadlocks)."""
     merged: dict[int, int] = {}
     for product_id, quantity in lines:
         if quantity < 1:
@@ -162,7 +169,7 @@ async def restock(
         if not changed.rowcount:
             raise ProductNotFound()
         await _record(
-            tx, product_id, RESTOCK, quantity, actor=actor, reason=reason, order_id=order_id, at=now
+            tx, product_id, kind, quantity, actor=actor, reason=reason, order_id=order_id, at=now
         )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from shopkeep.mail.service import CANCELLED, CUSTOMER, PAID, REFUNDED, SHOP, MailFacts
+from shopkeep.mail.service import CANCELLED, CUSTOMER, PAID, REFUNDED, SHIPPED, SHOP, MailFacts
 from shopkeep.money import display
 from shopkeep.orders.details import country_name
 
@@ -101,6 +101,8 @@ def subject(facts: MailFacts) -> str:
         return f"Refund of {amount} for your order {short}"
     if facts.event == CANCELLED:
         return f"Your order {short} was cancelled"
+    if facts.event == SHIPPED:
+        return f"Your order {short} has shipped with {facts.context.get('carrier', '')}"
     raise Unsendable(f"no email is written for {facts.event!r}")
 
 

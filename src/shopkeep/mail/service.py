@@ -27,7 +27,8 @@ from shopkeep.sellers.models import Seller
 PAID = "paid"
 REFUNDED = "refunded"
 CANCELLED = "cancelled"
-EVENTS = frozenset({PAID, REFUNDED, CANCELLED})
+SHIPPED = "shipped"
+EVENTS = frozenset({PAID, REFUNDED, CANCELLED, SHIPPED})
 
 # Recipients, as the unique key names them.
 CUSTOMER = "customer"
@@ -57,7 +58,8 @@ async def queue_order_mail(
 
     - `paid`: the customer, the shop owner and each seller with lines in the order who has an
       email address (their lines only);
-    - `refunded` (context: `amount_cents`; `key`: the refund's id, one email per refund) and
+    - `refunded` (context: `amount_cents`; `key`: the refund's id, one email per refund),
+      `shipped` (context: the tracking and the lines shipped; `key`: the shipment's id) and
       `cancelled`: the customer.
 
     The customer is mailed only when the order has contact details (seed 001's API places

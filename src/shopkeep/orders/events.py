@@ -51,7 +51,11 @@ async def history(tx: Tx, order_id: str, *, public_only: bool = True) -> list[di
             "kind": row.kind,
             "actor": row.actor,
             "message": row.message,
-            **({} if public_only else {"data": orjson.loads(row.data) if row.data else None}),
+            **(
+                {}
+                if public_only
+                else {"public": row.public, "data": orjson.loads(row.data) if row.data else None}
+            ),
         }
         for row in rows
     ]

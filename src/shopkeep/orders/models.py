@@ -61,6 +61,9 @@ class OrderLine(Base):
     name: Mapped[str] = mapped_column(String(200))
     unit_price_cents: Mapped[int] = mapped_column(BigInteger)
     quantity: Mapped[int] = mapped_column(Integer)
+    # Units of the line in shipments, and put back on the shelf by refunds or a cancel.
+    shipped_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class OrderCustomer(Base):

@@ -28,6 +28,23 @@ class OrderEventOut(BaseModel):
     message: str
 
 
+class ShippedUnits(BaseModel):
+    product_id: int
+    name: str
+    quantity: int
+
+
+class ShipmentPublic(BaseModel):
+    id: int
+    lines: list[ShippedUnits]
+    carrier: str
+    tracking_number: str
+    tracking_url: str | None
+    status: Literal["shipped", "delivered"]
+    shipped_at: str
+    delivered_at: str | None
+
+
 class OrderOut(BaseModel):
     order_id: str
     cart_id: str
@@ -48,4 +65,6 @@ class OrderOut(BaseModel):
     needs_attention: bool = Field(
         description="Money arrived that could not pay the order (it is refunded automatically)."
     )
+    fulfilment_status: Literal["unfulfilled", "partially_shipped", "shipped", "delivered"]
+    shipments: list[ShipmentPublic] = Field(description="What was sent, oldest first.")
     history: list[OrderEventOut] = Field(description="The order's public events, oldest first.")

@@ -18,6 +18,7 @@ from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
 from shopkeep.db import AnySelect, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
+from shopkeep.fulfilment import read as fulfilment
 from shopkeep.inventory import service as inventory
 from shopkeep.mail import service as mail
 from shopkeep.money import as_json_number
@@ -195,6 +196,7 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
         "payment_id": order.payment_id,
         **_customer_json(customer),
         **(await _money(tx, order)),
+        **(await fulfilment.fulfilment_of(tx, order_id)),
         "history": await events.history(tx, order_id),
     }
 
@@ -334,8 +336,19 @@ async def expire_orders(tx: Tx, now: datetime | None = None, limit: int = 500) -
     return expired
 
 
+async def cancel_pending(tx: Tx, order_id: str, message: str, *, actor: str) -> int:
+    """Cancel a pending order (staff): its units go back and its open payment is cancelled."""
+    return await _close_pending(tx, order_id, CANCELLED, message=message, actor=actor)
+
+
 async def _close_pending(
-    tx: Tx, order_id: str, status: str, *, payment_id: str | None = None
+    tx: Tx,
+    order_id: str,
+    status: str,
+    *,
+    payment_id: str | None = None,
+    message: str | None = None,
+    actor: str = events.SYSTEM,
 ) -> int:
     """Move a pending order to `status` and put its units back on the shelf.
 
@@ -351,8 +364,8 @@ async def _close_pending(
     if not moved.rowcount:
         return 0
     await _lock_products(tx, [order_id])
-    await inventory.release_order(tx, order_id, _CLOSED[status])
-    await events.record(tx, order_id, status, _CLOSED[status])
+    await inventory.release_order(tx, order_id, message or _CLOSED[status], actor=actor)
+    await events.record(tx, order_id, status, message or _CLOSED[status], actor=actor)
     # Its hosted payment, if one is open, can no longer pay it.
     await records.cancel_open_payments(tx, order_id)
     return 1

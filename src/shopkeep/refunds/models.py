@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopkeep.db import Base, UTCDateTime
@@ -36,3 +36,18 @@ class AppliedRefund(Base):
     order_id: Mapped[str] = mapped_column(String(64), index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     applied_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RefundLine(Base):
+    """What a refund by lines gave back: units of order lines, and whether they went back on
+    the shelf."""
+
+    __tablename__ = "refund_lines"
+    __table_args__ = (CheckConstraint("quantity >= 1", name="quantity_positive"),)
+
+    refund_id: Mapped[int] = mapped_column(
+        ForeignKey("refunds.id", ondelete="CASCADE"), primary_key=True
+    )
+    product_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quantity: Mapped[int] = mapped_column(Integer)
+    restock: Mapped[bool] = mapped_column(Boolean)

@@ -12,23 +12,30 @@ job's own answer comes first.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from shopkeep import jobs
+from shopkeep.catalog.models import Product
 from shopkeep.db import Database, Tx, utcnow
+from shopkeep.errors import BadRequest, NotFound
+from shopkeep.fulfilment.service import locked_status, not_on_order, order_lines
 
 __all__ = ["Tx", "apply_refund", "refund_unapplied_payment"]
+from shopkeep.inventory import service as inventory
+from shopkeep.inventory.models import RESTOCK
 from shopkeep.jobs import Work
 from shopkeep.mail import service as mail
-from shopkeep.money import display
+from shopkeep.money import as_json_number, display
 from shopkeep.orders import events
-from shopkeep.orders.models import Order
+from shopkeep.orders.models import PAID, Order, OrderLine
 from shopkeep.payments import records
 from shopkeep.payments.client import PaymentsClient
-from shopkeep.refunds.models import AppliedRefund, Refund
+from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
 
 REFUNDS = cast(Table, Refund.__table__)
 
@@ -39,6 +46,7 @@ WHY = {
     "paid": "Your payment arrived for an order that another payment had already paid",
     "payment_failed": "Your payment arrived after an earlier payment for this order was declined",
     "amount": "Your payment did not match the order total",
+    "order_cancelled": "Your order was cancelled",
 }
 UNAPPLIED = "payment_not_applied"
 RECONCILE_PREFIX = "reconcile-"
@@ -125,7 +133,7 @@ async def _reason_of(tx: Tx, payment_id: str) -> str | None:
         .order_by(Refund.created_at.desc())
         .limit(1)
     )
-    return None if reason is None else WHY.get(reason)
+    return None if reason is None else (WHY.get(reason, reason) or None)
 
 
 async def order_exists(tx: Tx, order_id: str) -> bool:
@@ -171,3 +179,234 @@ def refund_work(database: Database, provider: PaymentsClient) -> Work:
         return {"provider_refund_id": refund_id}
 
     return work
+
+
+# Refunds staff ask for: an amount, or units of lines (some put back on the shelf).
+
+STAFF_PREFIX = "staff-"
+CANCEL_PREFIX = "cancel-"
+PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+
+
+class RefundNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("Refund not found")
+
+
+@dataclass(frozen=True, slots=True)
+class RefundUnits:
+    product_id: int
+    quantity: int
+    restock: bool
+
+
+def staff_key(order_id: str, key: str) -> str:
+    """The stored idempotency key of a refund staff asked for under `key` (per order)."""
+    return f"{STAFF_PREFIX}{order_id}-{key}"
+
+
+async def refundable(tx: Tx, order_id: str, payment_id: str) -> int:
+    """What is left to refund of the payment, in cents: charged - refunded, where refunds
+    asked for but not yet made count as made."""
+    charged, applied = await records.money_of(tx, order_id, payment_id)
+    asked = await tx.scalar(
+        select(func.coalesce(func.sum(Refund.amount_cents), 0)).where(
+            Refund.payment_id == payment_id
+        )
+    )
+    return charged - max(applied, int(asked or 0))
+
+
+async def ask_refund(
+    tx: Tx, order_id: str, payment_id: str, amount_cents: int, reason: str, key: str
+) -> int:
+    """Write the job that refunds `amount_cents` of the payment (after the commit); its id."""
+    now = utcnow()
+    refund_id = await tx.scalar(
+        REFUNDS.insert()
+        .values(
+            order_id=order_id,
+            payment_id=payment_id,
+            amount_cents=amount_cents,
+            reason=reason,
+            idempotency_key=key,
+            next_attempt_at=now,
+            created_at=now,
+            state=jobs.WAITING,
+            attempts=0,
+        )
+        .returning(REFUNDS.c.id)
+    )
+    assert refund_id is not None
+    return int(refund_id)
+
+
+async def refund_order(
+    tx: Tx,
+    order_id: str,
+    key: str,
+    *,
+    amount_cents: int | None = None,
+    lines: list[RefundUnits] | None = None,
+    reason: str = "",
+    actor: str,
+) -> dict[str, Any]:
+    """Refund part of a paid order, once per `key`: the same key again (even at the same
+    time) gets the first refund back and refunds nothing more. Capped at charged - refunded;
+    units put back on the shelf never exceed those sold minus those already put back."""
+    status, _, payment_id = await locked_status(tx, order_id)
+    # After the lock: a request with the same key that held it before us has committed.
+    stored = staff_key(order_id, key)
+    existing = await tx.scalar(select(Refund.id).where(Refund.idempotency_key == stored))
+    if existing is not None:
+        return await refund_json(tx, order_id, existing)
+    if status != PAID or payment_id is None:
+        raise BadRequest(
+            f"Only an order paid through the provider can be refunded (this one is {status})."
+        )
+    held = await order_lines(tx, order_id)
+    if lines is not None:
+        amount_cents = 0
+        for units in lines:
+            if units.product_id not in held:
+                raise not_on_order(units.product_id)
+            line = held[units.product_id]
+            if units.quantity > line.quantity:
+                raise BadRequest(
+                    f"'{line.name}' has {line.quantity} on the order "
+                    f"(asked to refund {units.quantity})."
+                )
+            amount_cents += line.unit_price_cents * units.quantity
+    assert amount_cents is not None
+    left = await refundable(tx, order_id, payment_id)
+    if amount_cents > left:
+        raise BadRequest(
+            f"The refund ({display(amount_cents)}) is more than what is left to refund "
+            f"({display(left)})."
+        )
+    refund_id = await ask_refund(tx, order_id, payment_id, amount_cents, reason, stored)
+    if lines:
+        await tx.execute(
+            insert(RefundLine),
+            [
+                {
+                    "refund_id": refund_id,
+                    "product_id": u.product_id,
+                    "quantity": u.quantity,
+                    "restock": u.restock,
+                }
+                for u in lines
+            ],
+        )
+        back = {u.product_id: u.quantity for u in lines if u.restock}
+        if back:
+            await put_back(tx, order_id, back, actor=actor, reason=reason or "Refund")
+    await events.record(
+        tx,
+        order_id,
+        "refund_requested",
+        f"Refund of {display(amount_cents)} asked of the provider"
+        + (f": {reason}" if reason else "."),
+        actor=actor,
+        public=False,
+        data={"refund": refund_id, "amount_cents": amount_cents, "key": key},
+    )
+    return await refund_json(tx, order_id, refund_id)
+
+
+async def put_back(
+    tx: Tx,
+    order_id: str,
+    lines: dict[int, int],
+    *,
+    actor: str,
+    reason: str,
+    kind: str = RESTOCK,
+) -> None:
+    """Put units of the order's lines back on the shelf (`{product_id: quantity}`), each a
+    stock movement of `kind`: never more of a line than were sold minus those already put back
+    (conditional updates; a 400 and nothing changed otherwise)."""
+    if tx.dialect == "postgresql":
+        await tx.execute(
+            select(Product.id)
+            .where(Product.id.in_(list(lines)))
+            .order_by(Product.id)
+            .with_for_update()
+        )
+    for product_id, quantity in sorted(lines.items()):
+        counted = await tx.execute(
+            update(OrderLine)
+            .where(
+                OrderLine.order_id == order_id,
+                OrderLine.product_id == product_id,
+                OrderLine.restocked_quantity + quantity <= OrderLine.quantity,
+            )
+            .values(restocked_quantity=OrderLine.restocked_quantity + quantity)
+        )
+        if counted.rowcount != 1:
+            raise BadRequest(
+                f"Product {product_id}: {quantity} cannot be put back in stock (more than "
+                "were sold and not yet put back)."
+            )
+    await inventory.restock(tx, order_id, sorted(lines.items()), actor, reason, kind=kind)
+
+
+def refund_state(row: Any) -> str:
+    if row.state == jobs.DONE:
+        return SUCCEEDED
+    if row.state == jobs.FAILED or row.last_error:
+        return FAILED
+    return PENDING
+
+
+async def refunds_of(tx: Tx, order_id: str) -> list[dict[str, Any]]:
+    """Every refund asked for the order, oldest first, with its lines."""
+    rows = (
+        await tx.execute(
+            select(REFUNDS).where(REFUNDS.c.order_id == order_id).order_by(REFUNDS.c.id)
+        )
+    ).all()
+    lines: dict[int, list[dict[str, Any]]] = {}
+    if rows:
+        for found in await tx.execute(
+            select(RefundLine.__table__)
+            .where(RefundLine.refund_id.in_([row.id for row in rows]))
+            .order_by(RefundLine.refund_id, RefundLine.product_id)
+        ):
+            lines.setdefault(found.refund_id, []).append(
+                {
+                    "product_id": found.product_id,
+                    "quantity": found.quantity,
+                    "restock": found.restock,
+                }
+            )
+    return [
+        {
+            "id": row.id,
+            "amount": as_json_number(row.amount_cents),
+            "status": refund_state(row),
+            "lines": lines.get(row.id, []),
+            "reason": row.reason,
+            "payment_id": row.payment_id,
+            "provider_refund_id": row.provider_refund_id,
+            "attempts": row.attempts,
+            "last_error": row.last_error,
+            "created_at": row.created_at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
+async def refund_json(tx: Tx, order_id: str, refund_id: int) -> dict[str, Any]:
+    for found in await refunds_of(tx, order_id):
+        if found["id"] == refund_id:
+            return found
+    raise RefundNotFound()
+
+
+async def retry_refund(tx: Tx, order_id: str, refund_id: int) -> dict[str, Any]:
+    """Ask the provider again now for a refund that failed (or waits)."""
+    await refund_json(tx, order_id, refund_id)  # RefundNotFound
+    if not await jobs.retry_now(tx, REFUNDS, refund_id):
+        raise BadRequest("This refund has already been made.")
+    return await refund_json(tx, order_id, refund_id)

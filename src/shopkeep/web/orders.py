@@ -114,6 +114,14 @@ class OrderView:
     customer: dict[str, Any] | None = None
     # What happened to money that could not pay the order (refunded), in a sentence.
     money_note: str | None = None
+    fulfilment_status: str = "unfulfilled"
+    shipments: tuple[dict[str, Any], ...] = ()
+    # What the shop did with the order after payment, oldest first, in the shopper's words.
+    steps: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def cancelled_by_shop(self) -> bool:
+        return any(step["kind"] == CANCELLED for step in self.steps)
 
 
 async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
@@ -135,7 +143,22 @@ async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
         expires_at=datetime.fromisoformat(order["expires_at"]),
         badge=await cart_badge(tx, cart_id),
         customer=await orders.customer_of(tx, order_id),
+        fulfilment_status=order["fulfilment_status"],
+        shipments=tuple(order["shipments"]),
+        steps=tuple(
+            {**event, "at": datetime.fromisoformat(event["at"])}
+            for event in order["history"]
+            if event["kind"] in STEPS
+            and not (event["kind"] == CANCELLED and event["actor"] == "system")
+        ),
     )
+
+
+# The public events the order page lists as steps after payment.
+STEPS = frozenset({"shipped", "delivered", CANCELLED, "refunded"})
+CANCELLED_BY_SHOP = Status(
+    "Cancelled", "The shop cancelled this order; the items went back on the shelf.", "over"
+)
 
 
 async def continue_to_payment(
@@ -258,6 +281,8 @@ async def order_page(
 ) -> Response:
     view = await database.read(order_view, order_id, cart_id_of(request))
     status = STATUSES.get(view.status, Status(view.status, "", "waiting"))
+    if view.status == CANCELLED and view.cancelled_by_shop:
+        status = CANCELLED_BY_SHOP
     expires = view.expires_at.strftime("%H:%M UTC on %d %B %Y")
     # The payment page sends the shopper back with what happened there (`status`).
     came_back = request.query_params.get("status")

@@ -4,44 +4,26 @@ session never opens these pages."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, get_args
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import ValidationError
 
 from shopkeep.admin import dashboard as figures
 from shopkeep.admin import export, orders
 from shopkeep.admin.orders import OrderFilter
-from shopkeep.admin.schemas import OrderFilters, OrderStatus
-from shopkeep.staff.service import STAFF
-from shopkeep.web import sessions
+from shopkeep.admin.schemas import OrderFilters
+from shopkeep.web.admin import actions
+from shopkeep.web.admin.visit import HOME, STATUS_WORDS, STATUSES, StaffVisit
 from shopkeep.web.deps import CheckedForm
-from shopkeep.web.portal import Portal, Visit, page_asked, paging
+from shopkeep.web.portal import page_asked, paging
 
 router = APIRouter()
 
-HOME = "/admin"
 PAGE_SIZE = 20
 FILTER_FIELDS = ("status", "q", "created_from", "created_to")
-STATUSES: tuple[str, ...] = get_args(OrderStatus)
-STATUS_WORDS = {
-    "pending_payment": "Waiting for payment",
-    "paid": "Paid",
-    "payment_failed": "Payment failed",
-    "expired": "Expired",
-    "cancelled": "Cancelled",
-}
-PORTAL = Portal(
-    home=HOME,
-    session=sessions.STAFF,
-    kind=STAFF,
-    account_name="staff",
-    log_in_template="admin/login.html",
-    log_in_prompt="Log in to the back office.",
-)
-StaffVisit = Annotated[Visit, Depends(PORTAL.visit)]
 
 
 def read_filters(query: dict[str, str]) -> tuple[OrderFilter, dict[str, str], dict[str, str]]:
@@ -141,9 +123,7 @@ async def order_export(visit: StaffVisit) -> Response:
 @router.get("/admin/orders/{order_id}", response_class=HTMLResponse)
 async def order_page(visit: StaffVisit, order_id: str) -> Response:
     visit.logged_in()
-    order = await visit.database.read(orders.order_for_staff, order_id)
-    return visit.page(
-        "admin/order.html",
-        {"order": order, "status_words": STATUS_WORDS},
-        badge=await visit.badge(),
-    )
+    return await actions.order_page(visit, order_id)
+
+
+router.include_router(actions.router)

@@ -13,7 +13,8 @@ from pydantic import ValidationError
 from shopkeep.catalog.service import ProductNotFound
 from shopkeep.inventory import products, service
 from shopkeep.inventory.schemas import ProductChanges, StockChange
-from shopkeep.web.admin.pages import HOME, PAGE_SIZE, StaffVisit
+from shopkeep.web.admin.pages import PAGE_SIZE
+from shopkeep.web.admin.visit import HOME, StaffVisit
 from shopkeep.web.deps import CheckedForm
 from shopkeep.web.forms import field_errors, length_problem, parse_id
 from shopkeep.web.pages import redirect
