@@ -259,3 +259,25 @@ async def _record(tx: Tx, claimed: Claimed, result: Result, next_at: datetime | 
     else:
         values = {"next_attempt_at": next_at, "leased_until": None}
     await tx.execute(update(Callback).where(Callback.id == claimed.id).values(**values))
+
+
+async def owe_callback(
+    tx: Tx, *, payment_id: str, url: str, body: str, now: datetime, refund_id: str | None = None
+) -> int:
+    """Write a callback the store is owed (for a payment, or one of its refunds) into the
+    outbox, in the caller's transaction; returns its id."""
+    callback_id = await tx.scalar(
+        insert(Callback)
+        .values(
+            payment_id=payment_id,
+            refund_id=refund_id,
+            url=url,
+            body=body,
+            state=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        .returning(Callback.id)
+    )
+    return int(callback_id)

@@ -16,7 +16,8 @@ from shopkeep.db import Tx, utcnow
 from shopkeep.errors import BadRequest
 from shopkeep.money import as_json_number, display
 from shopkeep.sandbox import idempotency
-from shopkeep.sandbox.models import PENDING, SUCCEEDED, Callback, Payment, Refund
+from shopkeep.sandbox.models import SUCCEEDED, Payment, Refund
+from shopkeep.sandbox.outbox import owe_callback
 from shopkeep.sandbox.service import PaymentNotFound, RefundView, is_payment_id, refund_view
 
 ID_PREFIX = "re_"
@@ -102,19 +103,13 @@ async def refund(
             "status": REFUND_SUCCEEDED,
         }
     ).decode()
-    callback_id = await tx.scalar(
-        insert(Callback)
-        .values(
-            payment_id=new.payment_id,
-            refund_id=refund_id,
-            url=callback_url,
-            body=body,
-            state=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(Callback.id)
+    callback_id = await owe_callback(
+        tx,
+        payment_id=new.payment_id,
+        refund_id=refund_id,
+        url=callback_url,
+        body=body,
+        now=now,
     )
     row = (await tx.execute(select(Refund).where(Refund.id == refund_id))).one()
-    return refund_view(row), int(callback_id)
+    return refund_view(row), callback_id

@@ -26,6 +26,7 @@ from shopkeep.sandbox.models import (
     Payment,
     Refund,
 )
+from shopkeep.sandbox.outbox import owe_callback
 
 ID_PREFIX = "pay_"
 MAX_LISTED = 100
@@ -111,21 +112,7 @@ async def pay(tx: Tx, payment_id: str, card_number: str, callback_url: str) -> i
             "status": "success" if outcome.succeeded else "failed",
         }
     ).decode()
-    result = await tx.execute(
-        insert(Callback)
-        .values(
-            payment_id=payment_id,
-            url=callback_url,
-            body=body,
-            state=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        .returning(Callback.id)
-    )
-    callback_id: int = result.scalar_one()
-    return callback_id
+    return await owe_callback(tx, payment_id=payment_id, url=callback_url, body=body, now=now)
 
 
 async def create_and_charge(
