@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import re
 
+from collections.abc import AsyncIterator
+
 import httpx
+import pytest
 from sqlalchemy import update
 
 from shopkeep.catalog.models import Product
@@ -13,10 +16,17 @@ from shopkeep.config import Settings
 from shopkeep.db import Database, Tx
 from shopkeep.web import csrf
 from tests.helpers import counting_statements
-from tests.inprocess import WEB, Apps, client, wired_settings
+from tests.inprocess import WEB, Apps, client, wired_apps, wired_settings
 from tests.web.helpers import TOKEN
 
 GRID = "/?search=keyboard"
+
+
+@pytest.fixture
+async def apps(database: Database, settings: Settings, sandbox_schema: None) -> AsyncIterator[Apps]:
+    """The apps with no sandbox sender: its outbox polling would be counted as the page's SQL."""
+    async with wired_apps(wired_settings(settings), database, sandbox_sender=False) as apps:
+        yield apps
 
 
 def secret(settings: Settings) -> str:
