@@ -123,6 +123,23 @@ def line_quantities(form: dict[str, str], prefix: str) -> dict[int, int]:
     return found
 
 
+def read_shipment(form: dict[str, str]) -> ShipmentIn:
+    """A posted shipment form: units per line in `ship_<product_id>` (none filled: every
+    remaining unit), carrier, tracking number and address; FormError with a sentence."""
+    quantities = line_quantities(form, "ship_")
+    try:
+        return ShipmentIn.model_validate(
+            {
+                "carrier": form.get("carrier", ""),
+                "tracking_number": form.get("tracking_number", ""),
+                "tracking_url": form.get("tracking_url", "").strip() or None,
+                "lines": [{"product_id": p, "quantity": q} for p, q in quantities.items()] or None,
+            }
+        )
+    except ValidationError as error:
+        raise FormError(_validation_message(error)) from None
+
+
 def register(StaffVisit: Any) -> None:
     """Add the action routes, which take the pages module's visit."""
 
@@ -132,19 +149,7 @@ async def add_shipment(visit: StaffVisit, order_id: str, form: CheckedForm) -> R
     actor = staff_name(visit)
 
     async def work() -> None:
-        quantities = line_quantities(form, "ship_")
-        try:
-            shipment = ShipmentIn.model_validate(
-                {
-                    "carrier": form.get("carrier", ""),
-                    "tracking_number": form.get("tracking_number", ""),
-                    "tracking_url": form.get("tracking_url", "").strip() or None,
-                    "lines": [{"product_id": p, "quantity": q} for p, q in quantities.items()]
-                    or None,
-                }
-            )
-        except ValidationError as error:
-            raise FormError(_validation_message(error)) from None
+        shipment = read_shipment(form)
         await visit.database.write(
             fulfilment.add_shipment,
             order_id,
