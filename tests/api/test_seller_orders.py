@@ -106,6 +106,13 @@ async def test_each_seller_ships_their_part_and_the_status_follows_every_line(
     bobs = (await client.get(f"/sellers/me/orders/{market.order_id}", headers=market.bob)).json()
     assert [line["product_id"] for line in bobs["lines"]] == [market.mug]
 
+    waiting = (await client.get("/admin/dashboard", headers=market.staff)).json()
+    assert [(w["seller"], w["orders"]) for w in waiting["waiting_by_seller"]] == [
+        ("alice", 1),
+        ("bob", 1),
+        (None, 1),
+    ]
+
     alice_ship = await market.ship(market.alice)  # all of her remaining units
     assert alice_ship.status_code == 201, alice_ship.text
     assert [(u["product_id"], u["quantity"]) for u in alice_ship.json()["lines"]] == [
@@ -119,6 +126,8 @@ async def test_each_seller_ships_their_part_and_the_status_follows_every_line(
         for state in ("to_ship", "shipped", "all")
     }
     assert alice_states == {"to_ship": 0, "shipped": 1, "all": 1}
+    waiting = (await client.get("/admin/dashboard", headers=market.staff)).json()
+    assert [w["seller"] for w in waiting["waiting_by_seller"]] == ["bob", None]
 
     bob_ship = await market.ship(
         market.bob, **POST, lines=[{"product_id": market.mug, "quantity": 1}]

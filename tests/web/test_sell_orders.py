@@ -16,7 +16,10 @@ import pytest
 from tests.helpers import new_product, signed_up
 from tests.inprocess import SANDBOX, STORE, WEB, Apps, client
 from tests.web.helpers import CUSTOMER, add, post_form, text_of
+from tests.web.test_admin_actions import staff_browser
 from tests.web.test_sell import REFUSAL, field_error, log_in
+
+__all__ = ["staff_browser"]
 
 KEYBOARD = 3
 CARD = {"card_number": "4242 4242 4242 4242", "expiry": "12/40", "cvc": "123"}
@@ -59,7 +62,10 @@ async def bought(
 
 
 async def test_each_seller_ships_their_lines_from_the_portal_and_nothing_else(
-    shop: httpx.AsyncClient, sandbox: httpx.AsyncClient, sellers: Sellers
+    shop: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    sellers: Sellers,
+    staff_browser: httpx.AsyncClient,
 ) -> None:
     order_id = await bought(shop, sandbox, (sellers.lamp, 2), (sellers.mug, 1), (KEYBOARD, 1))
     page_path = f"/sell/orders/{order_id}"
@@ -125,6 +131,12 @@ async def test_each_seller_ships_their_lines_from_the_portal_and_nothing_else(
         sellers.alice, f"{page_path}/shipments/{shipment_id}/delivered", page=page_path
     )
     assert delivered.status_code == 303
+    staff_page = text_of((await staff_browser.get(f"/admin/orders/{order_id}")).text)
+    assert "The shop's own lines: 1 unit waiting to ship" in staff_page
+    assert "Seller alice: nothing waiting" in staff_page
+    assert "Seller bob: 1 unit waiting to ship" in staff_page
+    dashboard = text_of((await staff_browser.get("/admin")).text)
+    assert "bob: 1 order" in dashboard and "alice:" not in dashboard
     customer = text_of((await shop.get(f"/orders/{order_id}")).text)
     assert "Delivered with DHL" in customer and "JD0001" in customer
 

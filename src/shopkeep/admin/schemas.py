@@ -78,6 +78,7 @@ class OrderPage(BaseModel):
 
 class StaffOrderItem(OrderItemOut):
     seller_id: int | None = Field(description="null: the shop's own catalog.")
+    seller: str | None = Field(description="The seller's username; null for the shop.")
     stock_now: int = Field(description="The product's stock on the shelf now.")
     product_deleted: bool
 
@@ -103,7 +104,14 @@ class LowStockProduct(BaseModel):
     seller_id: int | None
 
 
+class SellerWaiting(BaseModel):
+    seller_id: int | None = Field(description="null: the shop's own products.")
+    seller: str | None = Field(description="The seller's username; null for the shop.")
+    orders: int = Field(description="Paid orders with units of their lines waiting to ship.")
+
+
 class Dashboard(BaseModel):
+    waiting_by_seller: list[SellerWaiting] = Field(description="The most waiting first.")
     today: Sales
     last_7_days: Sales = Field(description="Today and the 6 UTC days before it.")
     waiting_to_ship: int = Field(description="Paid orders with units neither shipped nor put back.")

@@ -58,6 +58,7 @@ async def order_page(
         "admin/order.html",
         {
             "order": order,
+            "groups": seller_groups(order["items"]),
             "status_words": STATUS_WORDS,
             "errors": errors,
             "values": values or {},
@@ -67,6 +68,19 @@ async def order_page(
         badge=await visit.badge(),
         status=status,
     )
+
+
+def seller_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The order's lines per seller, the shop's own first, with the units each has to ship."""
+    groups: dict[int | None, dict[str, Any]] = {}
+    for item in items:
+        group = groups.setdefault(
+            item["seller_id"],
+            {"seller_id": item["seller_id"], "seller": item["seller"], "items": [], "to_ship": 0},
+        )
+        group["items"].append(item)
+        group["to_ship"] += item["to_ship"]
+    return [groups[key] for key in sorted(groups, key=lambda key: (key is not None, key or 0))]
 
 
 async def _units(tx: Tx, order_id: str) -> dict[int, tuple[int, int]]:
