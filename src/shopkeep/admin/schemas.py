@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    HttpUrl,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 
 from shopkeep.admin.orders import OrderFilter
 from shopkeep.catalog.schemas import MAX_PAGE
@@ -133,7 +140,9 @@ class ShipmentIn(BaseModel):
     )
     carrier: str = Field(min_length=1, max_length=100)
     tracking_number: str = Field(min_length=1, max_length=100)
-    tracking_url: HttpUrl | None = Field(default=None, description="An http(s) address.")
+    tracking_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = Field(
+        default=None, description="An http(s) address (at most 500 characters)."
+    )
 
     @field_validator("carrier", "tracking_number")
     @classmethod
