@@ -237,10 +237,26 @@ async def test_a_seller_cannot_see_or_ship_what_is_not_theirs_and_nothing_change
     }
 
 
-async def test_a_sellers_sales_count_units_and_revenue_net_of_refunded_lines(
+async def test_orders_come_newest_first_in_pages_and_sales_count_units_and_revenue(
     market: Market, client: httpx.AsyncClient
 ) -> None:
-    await market.paid_order((market.lamp, 1))
+    newer = await market.paid_order((market.lamp, 1))
+    pages = [
+        (
+            await client.get(
+                f"/sellers/me/orders?state=all&page_size=1&page={page}", headers=market.alice
+            )
+        ).json()
+        for page in (1, 2, 3)
+    ]
+    assert [page["total"] for page in pages] == [2, 2, 2]
+    assert [[o["order_id"] for o in page["orders"]] for page in pages] == [
+        [newer],
+        [market.order_id],
+        [],
+    ]
+    shipped = await client.get("/sellers/me/orders?state=shipped", headers=market.alice)
+    assert shipped.json()["total"] == 0
     today = datetime.now(UTC).date().isoformat()
     report = await client.get(
         f"/sellers/me/sales?created_from={today}&created_to={today}", headers=market.alice
