@@ -112,8 +112,8 @@ async def list_seller_orders(tx: Tx, seller_id: int, query: SellerOrderQuery) ->
 
 
 async def get_seller_order(tx: Tx, seller_id: int, order_id: str) -> dict[str, Any]:
-    order = await _paid_with_own_lines(tx, order_id, seller_id)
-    return await _seller_order(tx, order_id, seller_id, products=order)
+    products = await _paid_with_own_lines(tx, order_id, seller_id)
+    return await _seller_order(tx, order_id, seller_id, products=products)
 
 
 async def _paid_with_own_lines(tx: Tx, order_id: str, seller_id: int) -> frozenset[int]:
