@@ -15,6 +15,8 @@ from tests.browser.journeys import add_from_product_page, fill_details, pay_on_t
 from tests.helpers import PASSWORD
 from tests.servers import Shop, running_shop
 
+pytestmark = pytest.mark.slow  # a shop of its own (`shopkeep serve`)
+
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
