@@ -159,6 +159,7 @@ async def test_one_order_shows_its_lines_sellers_stock_and_payments(
     assert [{**e, "public": True, "data": None} for e in public["history"]] == body["history"]
     lines = {item["product_id"]: item for item in body["items"]}
     assert lines[lamp["id"]]["seller_id"] == lamp["seller_id"]
+    assert (lines[lamp["id"]]["seller"], lines[KEYBOARD]["seller"]) == ("sam", None)
     assert lines[lamp["id"]]["stock_now"] == 8
     assert lines[KEYBOARD]["seller_id"] is None and lines[KEYBOARD]["stock_now"] == 74
     [payment] = body["payments"]
@@ -192,6 +193,7 @@ async def test_the_dashboard_counts_todays_and_the_weeks_sales_and_low_stock(
     assert body["last_7_days"]["paid_orders"] == 2
     assert body["last_7_days"]["revenue"] == pytest.approx(today["total"] + this_week["total"])
     assert body["waiting_to_ship"] == 3
+    assert body["waiting_by_seller"] == [{"seller_id": None, "seller": None, "orders": 3}]
     low_ids = [product["id"] for product in body["low_stock"]]
     assert PRODUCT_5 in low_ids and KEYBOARD not in low_ids
     assert body["low_stock_total"] == len(low_ids)

@@ -18,6 +18,7 @@ from shopkeep.catalog.service import LISTED
 from shopkeep.db import Tx, utcnow
 from shopkeep.money import as_json_number
 from shopkeep.orders.models import PAID, Order, OrderLine
+from shopkeep.sellers.models import Seller
 
 LOW_STOCK_SHOWN = 20
 WEEK_DAYS = 7
@@ -72,6 +73,7 @@ async def dashboard(
         "today": await _sales_since(tx, today),
         "last_7_days": await _sales_since(tx, today - timedelta(days=WEEK_DAYS - 1)),
         "waiting_to_ship": int(to_ship or 0),
+        "waiting_by_seller": await waiting_by_seller(tx),
         "low_stock_total": int(low_total or 0),
         "low_stock": [
             {
@@ -84,3 +86,27 @@ async def dashboard(
             for row in low_rows
         ],
     }
+
+
+async def waiting_by_seller(tx: Tx) -> list[dict[str, Any]]:
+    """Per seller (None: the shop's own products), the paid orders with units of their lines
+    neither shipped nor put back; the most waiting first. One row per seller with any."""
+    orders = func.count(func.distinct(OrderLine.order_id))
+    rows = await tx.execute(
+        select(Product.seller_id, Seller.username, orders.label("orders"))
+        .select_from(OrderLine)
+        .join(Order, Order.id == OrderLine.order_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .outerjoin(Seller, Seller.id == Product.seller_id)
+        .where(
+            Order.status == PAID,
+            OrderLine.shipped_quantity + OrderLine.restocked_quantity < OrderLine.quantity,
+        )
+        .group_by(Product.seller_id, Seller.username)
+    )
+    waiting = [
+        {"seller_id": row.seller_id, "seller": row.username, "orders": int(row.orders)}
+        for row in rows
+    ]
+    # The databases sort a missing username differently: the shop comes last among equals.
+    return sorted(waiting, key=lambda w: (-w["orders"], w["seller"] is None, w["seller"] or ""))

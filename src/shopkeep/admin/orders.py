@@ -21,6 +21,7 @@ from shopkeep.orders import service as orders
 from shopkeep.orders.models import Order, OrderLine
 from shopkeep.payments.models import PaymentEvent
 from shopkeep.refunds import service as refunds
+from shopkeep.sellers.models import Seller
 
 HEX = frozenset("0123456789abcdef")
 
@@ -185,14 +186,21 @@ async def order_for_staff(tx: Tx, order_id: str) -> dict[str, Any]:
     products = {
         row.id: row
         for row in await tx.execute(
-            select(Product.id, Product.seller_id, Product.stock, Product.deleted_at).where(
-                Product.id.in_([item["product_id"] for item in order["items"]])
+            select(
+                Product.id,
+                Product.seller_id,
+                Seller.username,
+                Product.stock,
+                Product.deleted_at,
             )
+            .outerjoin(Seller, Seller.id == Product.seller_id)
+            .where(Product.id.in_([item["product_id"] for item in order["items"]]))
         )
     }
     for item in order["items"]:
         product = products[item["product_id"]]
         item["seller_id"] = product.seller_id
+        item["seller"] = product.username
         item["stock_now"] = product.stock
         item["product_deleted"] = product.deleted_at is not None
     payments = await tx.execute(

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    HttpUrl,
+    UrlConstraints,
+    field_validator,
+    model_validator,
+)
 
 from shopkeep.admin.orders import OrderFilter
 from shopkeep.catalog.schemas import MAX_PAGE
@@ -78,6 +85,7 @@ class OrderPage(BaseModel):
 
 class StaffOrderItem(OrderItemOut):
     seller_id: int | None = Field(description="null: the shop's own catalog.")
+    seller: str | None = Field(description="The seller's username; null for the shop.")
     stock_now: int = Field(description="The product's stock on the shelf now.")
     product_deleted: bool
 
@@ -103,7 +111,14 @@ class LowStockProduct(BaseModel):
     seller_id: int | None
 
 
+class SellerWaiting(BaseModel):
+    seller_id: int | None = Field(description="null: the shop's own products.")
+    seller: str | None = Field(description="The seller's username; null for the shop.")
+    orders: int = Field(description="Paid orders with units of their lines waiting to ship.")
+
+
 class Dashboard(BaseModel):
+    waiting_by_seller: list[SellerWaiting] = Field(description="The most waiting first.")
     today: Sales
     last_7_days: Sales = Field(description="Today and the 6 UTC days before it.")
     waiting_to_ship: int = Field(description="Paid orders with units neither shipped nor put back.")
@@ -125,7 +140,9 @@ class ShipmentIn(BaseModel):
     )
     carrier: str = Field(min_length=1, max_length=100)
     tracking_number: str = Field(min_length=1, max_length=100)
-    tracking_url: HttpUrl | None = Field(default=None, description="An http(s) address.")
+    tracking_url: Annotated[HttpUrl, UrlConstraints(max_length=500)] | None = Field(
+        default=None, description="An http(s) address (at most 500 characters)."
+    )
 
     @field_validator("carrier", "tracking_number")
     @classmethod

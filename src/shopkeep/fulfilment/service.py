@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from shopkeep.db import Tx, utcnow
-from shopkeep.errors import BadRequest, NotFound
+from shopkeep.errors import BadRequest, Forbidden, NotFound
 from shopkeep.fulfilment import read
 from shopkeep.fulfilment.models import DELIVERED, SHIPPED, Shipment, ShipmentLine
 from shopkeep.mail import service as mail
@@ -68,33 +68,56 @@ def not_on_order(product_id: int) -> BadRequest:
     return BadRequest(f"Product {product_id} is not on this order.")
 
 
+class NotLeftToShip(BadRequest):
+    """More units than remain to ship (sold - shipped - put back)."""
+
+
+class NotYourLine(Forbidden):
+    def __init__(self, product_id: int) -> None:
+        super().__init__(
+            f"Product {product_id} on this order is not yours to ship: "
+            "you can ship only your own lines."
+        )
+
+
 async def add_shipment(
-    tx: Tx, order_id: str, lines: list[Units] | None, tracking: Tracking, *, actor: str
+    tx: Tx,
+    order_id: str,
+    lines: list[Units] | None,
+    tracking: Tracking,
+    *,
+    actor: str,
+    only: frozenset[int] | None = None,
 ) -> dict[str, Any]:
     """Ship `lines` (all the remaining units when None) of a paid order: never more units of
-    a line than remain (sold - shipped - put back)."""
+    a line than remain (sold - shipped - put back). `only`: the products this actor may ship
+    (a seller's own lines); None for staff, who ship any line."""
     status, _, _ = await locked_status(tx, order_id)
     if status != PAID:
         raise BadRequest(f"Only a paid order can be shipped (this one is {status}).")
     held = await order_lines(tx, order_id)
     remaining = {
-        p: row.quantity - row.shipped_quantity - row.restocked_quantity for p, row in held.items()
+        p: row.quantity - row.shipped_quantity - row.restocked_quantity
+        for p, row in held.items()
+        if only is None or p in only
     }
     if lines is None:
         lines = [Units(p, left) for p, left in remaining.items() if left > 0]
         if not lines:
-            raise BadRequest("Nothing is left to ship on this order.")
+            raise NotLeftToShip("Nothing is left to ship on this order.")
     seen: set[int] = set()
     for units in lines:
         if units.product_id not in held:
             raise not_on_order(units.product_id)
+        if units.product_id not in remaining:
+            raise NotYourLine(units.product_id)
         if units.product_id in seen:
             raise BadRequest(f"Product {units.product_id} is named twice.")
         seen.add(units.product_id)
         left = remaining[units.product_id]
         if units.quantity > left:
             name = held[units.product_id].name
-            raise BadRequest(
+            raise NotLeftToShip(
                 f"Only {left} of '{name}' remain to ship (asked to ship {units.quantity})."
             )
     for units in lines:
@@ -109,7 +132,7 @@ async def add_shipment(
             .values(shipped_quantity=OrderLine.shipped_quantity + units.quantity)
         )
         if shipped.rowcount != 1:  # the lock above makes this unreachable; the update is the rule
-            raise BadRequest("Those units were shipped meanwhile; reload the order.")
+            raise NotLeftToShip("Those units were shipped meanwhile; reload the order.")
     shipment_id = await tx.scalar(
         insert(Shipment)
         .values(
@@ -164,7 +187,15 @@ async def shipment(tx: Tx, order_id: str, shipment_id: int) -> dict[str, Any]:
     raise ShipmentNotFound()
 
 
-async def mark_delivered(tx: Tx, order_id: str, shipment_id: int, *, actor: str) -> dict[str, Any]:
+async def mark_delivered(
+    tx: Tx,
+    order_id: str,
+    shipment_id: int,
+    *,
+    actor: str,
+    only: frozenset[int] | None = None,
+) -> dict[str, Any]:
+    """`only`: the products whose shipments this actor may mark (a seller's own lines)."""
     await locked_status(tx, order_id)
     row = (
         await tx.execute(
@@ -175,6 +206,14 @@ async def mark_delivered(tx: Tx, order_id: str, shipment_id: int, *, actor: str)
     ).first()
     if row is None:
         raise ShipmentNotFound()
+    if only is not None:
+        products = (
+            await tx.execute(
+                select(ShipmentLine.product_id).where(ShipmentLine.shipment_id == shipment_id)
+            )
+        ).scalars()
+        if not set(products) <= only:
+            raise Forbidden("This shipment holds lines that are not yours to mark delivered.")
     moved = await tx.execute(
         update(Shipment)
         .where(Shipment.id == shipment_id, Shipment.status == SHIPPED)

@@ -194,7 +194,7 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
         "updated_at": order.updated_at.isoformat(),
         "expires_at": order.expires_at.isoformat(),
         "payment_id": order.payment_id,
-        **_customer_json(customer),
+        **customer_json(customer),
         **(await _money(tx, order)),
         **(await fulfilment.fulfilment_of(tx, order_id)),
         "history": await events.history(tx, order_id),
@@ -231,7 +231,7 @@ async def customer_of(tx: Tx, order_id: str) -> dict[str, Any] | None:
     return None if row is None else dict(row._mapping)
 
 
-def _customer_json(customer: dict[str, Any] | None) -> dict[str, Any]:
+def customer_json(customer: dict[str, Any] | None) -> dict[str, Any]:
     if customer is None:
         return {"email": None, "name": None, "shipping_address": None, "note": None}
     return {

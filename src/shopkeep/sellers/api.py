@@ -13,6 +13,7 @@ from shopkeep.errors import error_responses
 from shopkeep.http import JSON
 from shopkeep.sellers import accounts, products, service, tokens
 from shopkeep.sellers.deps import CurrentSeller
+from shopkeep.sellers.orders_api import router as orders_router
 from shopkeep.sellers.schemas import (
     AccountChanges,
     OwnAccount,
@@ -120,3 +121,7 @@ async def delete_product(
     orders keep their lines."""
     await database.write(products.delete_product, seller.id, product_id)
     return Response(status_code=204)
+
+
+# A seller's orders and sales (`/sellers/me/orders`, `/sellers/me/sales`).
+router.include_router(orders_router)

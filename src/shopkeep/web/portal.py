@@ -9,7 +9,8 @@ refused input comes back in the form, each problem next to its field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from shopkeep.accounts.schemas import LogInForm
 from shopkeep.accounts.service import AccountKind, SignedIn, TooManyLogins, signed_in
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.config import Settings
-from shopkeep.db import Database
+from shopkeep.db import Database, Tx
 from shopkeep.web import format
 from shopkeep.web.deps import DatabaseDep, RendererDep, SettingsDep
 from shopkeep.web.filters import page_links
@@ -53,6 +54,9 @@ class Portal:
     log_in_template: str
     # Said above the log-in form to a visitor sent there from another page.
     log_in_prompt: str
+    # What the layout's bar shows a logged-in account besides its name (the seller's orders
+    # to ship), read on every page of the portal.
+    header: Callable[[Tx, SignedIn], Awaitable[dict[str, Any]]] | None = None
 
     def path(self, target: str | None) -> str:
         """Where to go after logging in: a page of this portal, never elsewhere."""
@@ -78,7 +82,10 @@ class Portal:
     ) -> Visit:
         """A dependency: this request to the portal, with its logged-in account if any."""
         account = await self.account(request, database, settings)
-        return Visit(self, request, database, renderer, settings, account)
+        header = {}
+        if account is not None and self.header is not None:
+            header = await database.read(self.header, account)
+        return Visit(self, request, database, renderer, settings, account, header)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,7 @@ class Visit:
     renderer: Renderer
     settings: Settings
     account: SignedIn | None
+    header: dict[str, Any] = field(default_factory=dict)
 
     def logged_in(self) -> SignedIn:
         """The logged-in account; LogInFirst (to the log-in form) without one."""
@@ -113,7 +121,7 @@ class Visit:
         response = self.renderer.page(
             self.request,
             template,
-            {self.portal.account_name: self.account, **context},
+            {self.portal.account_name: self.account, **self.header, **context},
             badge=badge,
             status=status,
         )

@@ -18,6 +18,7 @@ from shopkeep.accounts import passwords
 from shopkeep.accounts.models import USERNAME_MAX_LENGTH
 from shopkeep.catalog import service as catalog
 from shopkeep.db import Tx
+from shopkeep.fulfilment import sellers as seller_orders
 from shopkeep.sellers import accounts, products, service
 from shopkeep.sellers.service import SignedInSeller
 from shopkeep.web import sessions
@@ -48,6 +49,13 @@ SIGN_UP_RULES = {
     "username_max": USERNAME_MAX_LENGTH,
     "password_min": passwords.MIN_LENGTH,
 }
+
+
+async def portal_header(tx: Tx, seller: SignedInSeller) -> dict[str, Any]:
+    """The badge of the layout's bar: how many paid orders wait for the seller to ship."""
+    return {"orders_to_ship": await seller_orders.count_to_ship(tx, seller.id)}
+
+
 PORTAL = Portal(
     home=HOME,
     session=sessions.SELLER,
@@ -55,6 +63,7 @@ PORTAL = Portal(
     account_name="seller",
     log_in_template="sell/login.html",
     log_in_prompt="Log in to manage your products.",
+    header=portal_header,
 )
 # A request to the seller portal, with the seller of its session if any.
 SellerVisit = Annotated[Visit, Depends(PORTAL.visit)]

@@ -58,6 +58,7 @@ async def order_page(
         "admin/order.html",
         {
             "order": order,
+            "groups": seller_groups(order["items"]),
             "status_words": STATUS_WORDS,
             "errors": errors,
             "values": values or {},
@@ -67,6 +68,19 @@ async def order_page(
         badge=await visit.badge(),
         status=status,
     )
+
+
+def seller_groups(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The order's lines per seller, the shop's own first, with the units each has to ship."""
+    groups: dict[int | None, dict[str, Any]] = {}
+    for item in items:
+        group = groups.setdefault(
+            item["seller_id"],
+            {"seller_id": item["seller_id"], "seller": item["seller"], "items": [], "to_ship": 0},
+        )
+        group["items"].append(item)
+        group["to_ship"] += item["to_ship"]
+    return [groups[key] for key in sorted(groups, key=lambda key: (key is not None, key or 0))]
 
 
 async def _units(tx: Tx, order_id: str) -> dict[int, tuple[int, int]]:
@@ -123,6 +137,23 @@ def line_quantities(form: dict[str, str], prefix: str) -> dict[int, int]:
     return found
 
 
+def read_shipment(form: dict[str, str]) -> ShipmentIn:
+    """A posted shipment form: units per line in `ship_<product_id>` (none filled: every
+    remaining unit), carrier, tracking number and address; FormError with a sentence."""
+    quantities = line_quantities(form, "ship_")
+    try:
+        return ShipmentIn.model_validate(
+            {
+                "carrier": form.get("carrier", ""),
+                "tracking_number": form.get("tracking_number", ""),
+                "tracking_url": form.get("tracking_url", "").strip() or None,
+                "lines": [{"product_id": p, "quantity": q} for p, q in quantities.items()] or None,
+            }
+        )
+    except ValidationError as error:
+        raise FormError(_validation_message(error)) from None
+
+
 def register(StaffVisit: Any) -> None:
     """Add the action routes, which take the pages module's visit."""
 
@@ -132,19 +163,7 @@ async def add_shipment(visit: StaffVisit, order_id: str, form: CheckedForm) -> R
     actor = staff_name(visit)
 
     async def work() -> None:
-        quantities = line_quantities(form, "ship_")
-        try:
-            shipment = ShipmentIn.model_validate(
-                {
-                    "carrier": form.get("carrier", ""),
-                    "tracking_number": form.get("tracking_number", ""),
-                    "tracking_url": form.get("tracking_url", "").strip() or None,
-                    "lines": [{"product_id": p, "quantity": q} for p, q in quantities.items()]
-                    or None,
-                }
-            )
-        except ValidationError as error:
-            raise FormError(_validation_message(error)) from None
+        shipment = read_shipment(form)
         await visit.database.write(
             fulfilment.add_shipment,
             order_id,
