@@ -17,6 +17,7 @@ from shopkeep.web import sessions
 from tests.admin.helpers import staff_member
 from tests.helpers import PASSWORD
 from tests.inprocess import STORE, WEB, Apps, client
+from tests.mail.helpers import placed
 from tests.web.helpers import add, form_token, post_form, text_of
 from tests.web.test_sell import sign_up as seller_sign_up
 
@@ -182,6 +183,21 @@ async def test_orders_are_found_by_filters_and_opened(
     assert "Waiting for payment" in text and "Mechanical Keyboard" in text and "$179.98" in text
     missing = await staff_browser.get(f"/admin/orders/{'0' * 32}")
     assert missing.status_code == 404
+
+
+async def test_orders_are_found_by_the_customers_email_or_name(
+    staff_browser: httpx.AsyncClient, store: httpx.AsyncClient
+) -> None:
+    ada = (await placed(store, (KEYBOARD, 1)))["order_id"]
+    other = await placed_order(store)
+    found = await staff_browser.get("/admin/orders?q=ADA%40example.com")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', found.text) == [ada]
+    assert "Ada Lovelace ada@example.com" in text_of(found.text)
+    assert 'href="/admin/orders.csv?q=ADA%40example.com"' in found.text
+    by_name = await staff_browser.get("/admin/orders?q=lovel")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', by_name.text) == [ada]
+    listed = text_of((await staff_browser.get("/admin/orders")).text)
+    assert "No details" in listed and other[:8] in listed
 
 
 # Who may not

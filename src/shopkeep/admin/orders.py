@@ -12,13 +12,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 
 from shopkeep.catalog.models import Product
 from shopkeep.db import Tx
 from shopkeep.money import as_json_number
 from shopkeep.orders import events
 from shopkeep.orders import service as orders
-from shopkeep.orders.models import Order, OrderLine
+from shopkeep.orders.models import Order, OrderCustomer, OrderLine
 from shopkeep.payments.models import PaymentEvent
 from shopkeep.refunds import service as refunds
 
@@ -48,12 +49,26 @@ def _day_start(day: date) -> datetime:
 
 
 def _search(q: str) -> ColumnElement[bool]:
-    """Orders that `q` finds: by the start of their id (lowercase hex), whatever its case."""
-    prefix = q.strip().lower()
+    """Orders that `q` finds, whatever its case: by the start of their id (hex), the start of
+    the customer's email (the whole address among them) or a part of their name."""
+    text = q.strip().lower()
+    if not text:
+        return Order.id.is_(None)  # nothing can match
     matches: list[ColumnElement[bool]] = []
-    if prefix and set(prefix) <= HEX:
-        matches.append(Order.id.startswith(prefix))
-    return or_(*matches) if matches else Order.id.is_(None)  # nothing else can match
+    if set(text) <= HEX:
+        matches.append(Order.id.startswith(text))
+    customer = aliased(OrderCustomer)  # the list itself joins the order's customer too
+    matches.append(
+        select(customer.order_id)
+        .where(
+            customer.order_id == Order.id,
+            func.lower(customer.email).startswith(text, autoescape=True)
+            | func.lower(customer.name).contains(text, autoescape=True),
+        )
+        .correlate(Order)
+        .exists()
+    )
+    return or_(*matches)
 
 
 def conditions(found: OrderFilter) -> list[ColumnElement[bool]]:
@@ -76,6 +91,8 @@ def _order_json(row: Any, units: int) -> dict[str, Any]:
         "total": as_json_number(row.total_cents),
         "currency": row.currency,
         "units": units,
+        "email": row.email,
+        "name": row.name,
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
     }
@@ -96,7 +113,10 @@ async def search_orders(
                 Order.currency,
                 Order.created_at,
                 Order.updated_at,
+                OrderCustomer.email,
+                OrderCustomer.name,
             )
+            .outerjoin(OrderCustomer, OrderCustomer.order_id == Order.id)
             .where(*where)
             .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(page_size)

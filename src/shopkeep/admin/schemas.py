@@ -30,7 +30,8 @@ class OrderFilters(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        description="Search: the start of an order id (any case).",
+        description="Search, in any case: the start of an order id, the start of the "
+        "customer's email (or all of it), or a part of their name.",
     )
     created_from: date | None = Field(
         default=None, ge=FIRST_DAY, le=LAST_DAY, description="Placed on or after this UTC day."
@@ -65,6 +66,8 @@ class OrderSummary(BaseModel):
     total: float
     currency: str
     units: int = Field(description="Units over all the order's lines.")
+    email: str | None = Field(description="The customer's; null for an order placed without.")
+    name: str | None
     created_at: str
     updated_at: str
 
