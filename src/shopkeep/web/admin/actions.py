@@ -14,6 +14,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from shopkeep import upkeep
 from shopkeep.admin import orders
 from shopkeep.admin.schemas import NoteIn, ShipmentIn
 from shopkeep.db import Tx
@@ -92,12 +93,7 @@ async def act(
     except (ShopError, FormError) as error:
         message = error.detail if isinstance(error, ShopError) else str(error)
         return await order_page(visit, order_id, errors={field: message}, values=form, status=400)
-    for name in kick:
-        worker = getattr(visit.request.app.state, name, None)
-        if name == "mail" and worker is not None:
-            worker = worker.worker
-        if worker is not None:
-            worker.kick()
+    upkeep.kick(visit.request.app, *kick)
     return redirect(visit.request, f"{ORDERS}/{order_id}", flash=done)
 
 
