@@ -287,6 +287,8 @@ async def test_the_back_office_api_is_in_the_openapi_schema_behind_a_staff_token
         "/admin/orders",
         "/admin/orders.csv",
         "/admin/orders/{order_id}",
+        "/admin/mail",
+        "/admin/mail/{mail_id}",
     ):
         operation = schema["paths"][path]["get"]
         assert operation["security"] == [{"StaffToken": []}], path
