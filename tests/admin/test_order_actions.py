@@ -641,3 +641,80 @@ async def test_a_staff_note_is_internal(
     assert view["refunds"] == [] and view["shipments"] == []
     anonymous = await store.post(f"/admin/orders/{order_id}/notes", json={"text": "x"})
     assert anonymous.status_code == 401
+
+
+# The order list's status filters
+
+
+async def test_the_list_filters_by_payment_and_fulfilment_status_as_each_order_shows_them(
+    store: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    apps: Apps,
+    staff: dict[str, str],
+    database: Database,
+    initial: dict[int, int],
+) -> None:
+    pending = (await placed(store, (KEYBOARD, 1)))["order_id"]
+    unshipped, _ = await paid(store, sandbox, (KEYBOARD, 1))
+    partly, _ = await paid(store, sandbox, (KEYBOARD, 2))
+    delivered, _ = await paid(store, sandbox, (MOUSE, 1))
+    put_back, _ = await paid(store, sandbox, (KEYBOARD, 1), (MOUSE, 1))
+    cancelled, _ = await paid(store, sandbox, (MOUSE, 1))
+
+    async def ship(order_id: str, *lines: tuple[int, int]) -> dict[str, Any]:
+        units = [{"product_id": p, "quantity": q} for p, q in lines]
+        body = {**UPS, "lines": units} if units else UPS
+        response = await store.post(f"/admin/orders/{order_id}/shipments", json=body, headers=staff)
+        assert response.status_code == 201, response.text
+        shipment: dict[str, Any] = response.json()
+        return shipment
+
+    await ship(partly, (KEYBOARD, 1))
+    await refund(store, staff, partly, "some", amount=10)
+    shipment = await ship(delivered)
+    await store.post(
+        f"/admin/orders/{delivered}/shipments/{shipment['id']}/delivered", headers=staff
+    )
+    # The keyboard shipped; the mouse refunded and put back: nothing is left to ship.
+    await ship(put_back, (KEYBOARD, 1))
+    await refund(store, staff, put_back, "mouse", lines=[{"product_id": MOUSE, "quantity": 1}])
+    await store.post(f"/admin/orders/{cancelled}/cancel", headers=staff)
+    await refunds_asked_for(apps, database)
+
+    orders = [pending, unshipped, partly, delivered, put_back, cancelled]
+    shown = {order_id: await order_of(store, order_id) for order_id in orders}
+    expected = {
+        pending: ("unpaid", "unfulfilled"),
+        unshipped: ("paid", "unfulfilled"),
+        partly: ("partially_refunded", "partially_shipped"),
+        delivered: ("paid", "delivered"),
+        put_back: ("partially_refunded", "shipped"),
+        cancelled: ("refunded", "unfulfilled"),
+    }
+    assert {o: (v["payment_status"], v["fulfilment_status"]) for o, v in shown.items()} == expected
+
+    async def found(**params: str) -> set[str]:
+        response = await store.get(
+            "/admin/orders", params={**params, "page_size": "100"}, headers=staff
+        )
+        assert response.status_code == 200, response.text
+        return {o["order_id"] for o in response.json()["orders"]}
+
+    for field, statuses in (
+        ("payment_status", ("unpaid", "paid", "partially_refunded", "refunded")),
+        ("fulfilment_status", ("unfulfilled", "partially_shipped", "shipped", "delivered")),
+    ):
+        for status in statuses:
+            wanted = {o for o, v in shown.items() if v[field] == status}
+            assert await found(**{field: status}) == wanted, (field, status)
+    listed = (await store.get("/admin/orders", headers=staff)).json()["orders"]
+    assert {o["order_id"]: (o["payment_status"], o["fulfilment_status"]) for o in listed} == (
+        expected
+    )
+    both = await found(payment_status="partially_refunded", fulfilment_status="shipped")
+    assert both == {put_back}
+    exported = await store.get(
+        "/admin/orders.csv", params={"fulfilment_status": "partially_shipped"}, headers=staff
+    )
+    assert {line.split(",")[0] for line in exported.text.splitlines()[1:]} == {partly}
+    assert 'filename="orders-partially-shipped.csv"' in exported.headers["content-disposition"]

@@ -168,8 +168,17 @@ async def test_orders_are_found_by_filters_and_opened(
     csv_link = f'href="/admin/orders.csv?status=pending_payment&amp;q={first[:8]}"'
     assert csv_link in found.text
 
-    bad = await staff_browser.get("/admin/orders?created_from=someday&status=lost")
+    unpaid = await staff_browser.get("/admin/orders?payment_status=unpaid")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', unpaid.text) == [second, first]
+    assert '<option value="unpaid" selected>Unpaid</option>' in unpaid.text
+    shipped = await staff_browser.get("/admin/orders?fulfilment_status=shipped")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', shipped.text) == []
+
+    bad = await staff_browser.get(
+        "/admin/orders?created_from=someday&status=lost&fulfilment_status=lost"
+    )
     assert bad.status_code == 400
+    assert re.search(r'id="fulfilment_status"[^>]*aria-invalid="true"', bad.text)
     assert "Enter a day like 2026-12-01." in text_of(bad.text)
     assert "Choose one of the statuses." in text_of(bad.text)
     assert re.search(r'id="status"[^>]*aria-invalid="true"[^>]*autofocus', bad.text)

@@ -18,6 +18,8 @@ from shopkeep.refunds.service import RefundUnits
 ShipmentOut = ShipmentPublic
 
 OrderStatus = Literal["pending_payment", "paid", "payment_failed", "expired", "cancelled"]
+PaymentStatus = Literal["unpaid", "paid", "partially_refunded", "refunded"]
+FulfilmentStatus = Literal["unfulfilled", "partially_shipped", "shipped", "delivered"]
 # Days far enough from the calendar's end that the day after the last is still a date.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
 
@@ -26,6 +28,12 @@ class OrderFilters(BaseModel):
     """Every filter is optional; together they narrow the list."""
 
     status: OrderStatus | None = Field(default=None, description="The order's status.")
+    payment_status: PaymentStatus | None = Field(
+        default=None, description="What its payment took and gave back, as the order shows."
+    )
+    fulfilment_status: FulfilmentStatus | None = Field(
+        default=None, description="How far its units have shipped, as the order shows."
+    )
     q: str | None = Field(
         default=None,
         min_length=1,
@@ -49,6 +57,8 @@ class OrderFilters(BaseModel):
     def order_filter(self) -> OrderFilter:
         return OrderFilter(
             status=self.status,
+            payment_status=self.payment_status,
+            fulfilment_status=self.fulfilment_status,
             q=self.q,
             created_from=self.created_from,
             created_to=self.created_to,
@@ -66,6 +76,8 @@ class OrderSummary(BaseModel):
     total: float
     currency: str
     units: int = Field(description="Units over all the order's lines.")
+    payment_status: PaymentStatus
+    fulfilment_status: FulfilmentStatus
     email: str | None = Field(description="The customer's; null for an order placed without.")
     name: str | None
     created_at: str
