@@ -211,6 +211,19 @@ async def test_orders_are_found_by_the_customers_email_or_name(
     listed = text_of((await staff_browser.get("/admin/orders")).text)
     assert "No details" in listed and other[:8] in listed
 
+    page = text_of((await staff_browser.get(f"/admin/orders/{ada}")).text)
+    for shown in (
+        "Ada Lovelace ada@example.com 12 St James",
+        "12 St James's Square",
+        "SW1Y 4JH London",
+        "United Kingdom",
+        "Phone: +44 20 7946 0000",
+        "Please leave it with the porter.",
+    ):
+        assert shown in page, shown
+    without = text_of((await staff_browser.get(f"/admin/orders/{other}")).text)
+    assert "Placed without contact details" in without
+
 
 async def test_staff_read_the_mail_outbox_and_send_a_failed_message_again(
     staff_browser: httpx.AsyncClient, store: httpx.AsyncClient, apps: Apps
@@ -263,7 +276,13 @@ async def test_without_a_session_every_page_sends_to_log_in(
     shop: httpx.AsyncClient, store: httpx.AsyncClient
 ) -> None:
     order_id = await placed_order(store)
-    for path in ("/admin/orders", "/admin/orders.csv", f"/admin/orders/{order_id}"):
+    for path in (
+        "/admin/orders",
+        "/admin/orders.csv",
+        f"/admin/orders/{order_id}",
+        "/admin/mail",
+        f"/admin/mail/{'0' * 32}",
+    ):
         response = await shop.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == f"/admin/login?next={path}"

@@ -22,6 +22,7 @@ from shopkeep.errors import NotFound, ShopError
 from shopkeep.fulfilment import cancel
 from shopkeep.fulfilment import service as fulfilment
 from shopkeep.money import MAX_AMOUNT, to_cents
+from shopkeep.orders.details import country_name
 from shopkeep.refunds import service as refunds
 from shopkeep.web.admin.visit import STATUS_WORDS, StaffVisit
 from shopkeep.web.deps import CheckedForm
@@ -60,6 +61,7 @@ async def order_page(
         {
             "order": order,
             "status_words": STATUS_WORDS,
+            "country_name": country_name,
             "errors": errors,
             "values": values or {},
             "refund_key": (values or {}).get("key") or new_refund_key(),
