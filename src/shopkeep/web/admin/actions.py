@@ -51,10 +51,12 @@ async def order_page(
     """The order page with its action forms (`errors` and `values` of the form just posted)."""
     order = await visit.database.read(orders.order_for_staff, order_id)
     shipped = await visit.database.read(_units, order_id)
+    refunded = await visit.database.read(refunds.units_refunded, order_id)
     for item in order["items"]:
         done = shipped.get(item["product_id"], (0, 0))
         item["shipped"], item["restocked"] = done
         item["to_ship"] = max(item["quantity"] - done[0] - done[1], 0)
+        item["to_refund"] = max(item["quantity"] - refunded.get(item["product_id"], 0), 0)
     errors = errors or {}
     return visit.page(
         "admin/order.html",
