@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import NewShopper, server_env
+from tests.browser.conftest import NewShopper, Shopper, server_env
 from tests.cli.test_cli import SHOPKEEP
 from tests.helpers import PASSWORD
 from tests.servers import Shop, eventually, running_shop
@@ -141,24 +141,37 @@ def payment_status(shop: Shop, order_id: str, wanted: str) -> bool | None:
         return store.get(f"/orders/{order_id}").json()["payment_status"] == wanted or None
 
 
+def log_in(staff: Shopper, path: str) -> Page:
+    """Open a back office page and log in on the form it asks for first."""
+    page = staff.goto(path, "log-in")
+    page.get_by_label("Username").fill("olivia")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    return page
+
+
+def ship(
+    page: Page, carrier: str, tracking_number: str, fulfilment: str, *, tracking_url: str = ""
+) -> None:
+    """Ship the units the order page's form holds; the order's fulfilment status after it."""
+    page.get_by_label("Carrier").fill(carrier)
+    page.get_by_label("Tracking number").fill(tracking_number)
+    page.get_by_label("Tracking address (optional)").fill(tracking_url)
+    page.get_by_role("button", name="Ship these units").click()
+    expect(page.get_by_role("status")).to_have_text("Shipment added; the customer is emailed.")
+    expect(page.locator('[data-field="fulfilment_status"]')).to_have_text(fulfilment)
+
+
 def test_staff_ship_refund_a_line_and_cancel_and_the_customer_sees_each_step(
     new_shopper: NewShopper, back_office: Shop
 ) -> None:
     shipped_id = paid_order(back_office, (KEYBOARD, 2), (5, 1))
     cancelled_id = paid_order(back_office, (KEYBOARD, 1))
     staff = new_shopper()
-    page = staff.goto(f"/admin/orders/{shipped_id}", "log-in")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = log_in(staff, f"/admin/orders/{shipped_id}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(shipped_id)
 
-    page.get_by_label("Carrier").fill("UPS")
-    page.get_by_label("Tracking number").fill("1Z999AA1")
-    page.get_by_label("Tracking address (optional)").fill("https://ups.example/1Z999AA1")
-    page.get_by_role("button", name="Ship these units").click()
-    expect(page.get_by_role("status")).to_have_text("Shipment added; the customer is emailed.")
-    expect(page.locator('[data-field="fulfilment_status"]')).to_have_text("shipped")
+    ship(page, "UPS", "1Z999AA1", "shipped", tracking_url="https://ups.example/1Z999AA1")
     staff.snap("shipped")
 
     page.locator("#refund_3").fill("1")
@@ -194,10 +207,7 @@ def test_without_javascript_staff_find_by_email_ship_deliver_refund_and_cancel(
     order_id = paid_order(back_office, (KEYBOARD, 2), (5, 1), email="grace@navy.example.org")
     other_id = paid_order(back_office, (KEYBOARD, 1))
     staff = new_shopper(java_script_enabled=False)
-    page = staff.goto("/admin/orders", "log-in")
-    page.get_by_label("Username").fill("olivia")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page = log_in(staff, "/admin/orders")
     page.get_by_label("Search orders").fill("GRACE@navy.example.org")
     page.get_by_role("button", name="Filter").click()
     rows = page.locator("tbody tr")
@@ -208,11 +218,7 @@ def test_without_javascript_staff_find_by_email_ship_deliver_refund_and_cancel(
 
     page.get_by_label("Mechanical Keyboard (2 to ship)").fill("1")
     page.get_by_label("Wireless Ergonomic Mouse (1 to ship)").fill("0")
-    page.get_by_label("Carrier").fill("DHL")
-    page.get_by_label("Tracking number").fill("JD0001")
-    page.get_by_role("button", name="Ship these units").click()
-    expect(page.get_by_role("status")).to_have_text("Shipment added; the customer is emailed.")
-    expect(page.locator('[data-field="fulfilment_status"]')).to_have_text("partially shipped")
+    ship(page, "DHL", "JD0001", "partially shipped")
     page.get_by_role("button", name="Mark delivered").click()
     expect(page.get_by_role("status")).to_have_text("Marked delivered.")
     expect(page.locator(".shipment")).to_contain_text("Delivered.")
