@@ -35,6 +35,17 @@ def payments_client(settings: Settings, given: PaymentsClient | None) -> Payment
     return given or PaymentsClient(settings.payments_url, timeout=settings.callback_timeout_seconds)
 
 
+def kick(app: FastAPI, *workers: str) -> None:
+    """Do the work just committed now rather than at the next poll, in the workers named
+    (`mail`, `refund_jobs`, `cancellation_jobs`) that this process runs."""
+    for name in workers:
+        worker = getattr(app.state, name, None)
+        if isinstance(worker, MailSender):
+            worker = worker.worker
+        if worker is not None:
+            worker.kick()
+
+
 @asynccontextmanager
 async def running(
     app: FastAPI, settings: Settings, *, owns_database: bool, owns_payments: bool

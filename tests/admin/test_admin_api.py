@@ -17,6 +17,7 @@ from shopkeep.orders.models import Order
 from tests.admin.helpers import paid_order, staff_member, staff_token
 from tests.helpers import PASSWORD, checked_out, new_product, signed_up
 from tests.invariants import set_product
+from tests.mail.helpers import DETAILS, placed
 
 KEYBOARD, PRODUCT_5 = 3, 5
 
@@ -119,6 +120,45 @@ async def test_orders_are_listed_newest_first_with_filters_search_and_pages(
     assert await ids(page=2, page_size=2) == [old["order_id"]]
     past_the_end = await client.get("/admin/orders?page=9", headers=staff)
     assert past_the_end.json()["orders"] == [] and past_the_end.json()["total"] == 3
+
+
+async def test_orders_are_found_by_the_customers_email_or_name_in_any_case(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    ada = await placed(client, (KEYBOARD, 1))
+    grace = await placed(
+        client,
+        (PRODUCT_5, 2),
+        details={**DETAILS, "email": "Grace.H@Navy.example.org", "name": "Grace"},
+    )
+    anonymous = await checked_out(client, (PRODUCT_5, 1))  # seed 001's checkout: no details
+
+    async def found(q: str, path: str = "/admin/orders") -> list[str]:
+        response = await client.get(path, params={"q": q}, headers=staff)
+        assert response.status_code == 200, response.text
+        if path.endswith(".csv"):
+            return [row["order_id"] for row in csv_rows(response.text)]
+        return [o["order_id"] for o in response.json()["orders"]]
+
+    assert await found("ada@example.com") == [ada["order_id"]]
+    assert await found("  GRACE.h@navy.EXAMPLE.org ") == [grace["order_id"]]
+    assert await found("grace.h@") == [grace["order_id"]]
+    assert await found("lovelace") == [ada["order_id"]]
+    assert await found("ACE") == [grace["order_id"], ada["order_id"]]  # both names hold "ace"
+    assert await found(anonymous["order_id"][:10]) == [anonymous["order_id"]]
+    for wildcard in ("%", "_", "a%e"):
+        assert await found(wildcard) == []
+    assert await found("example.com") == []  # an email is found by its start only
+    assert await found("ada@example.com", "/admin/orders.csv") == [ada["order_id"]]
+    assert await found("grace", "/admin/orders.csv") == [grace["order_id"]]
+
+    listed = await client.get("/admin/orders", headers=staff)
+    shown = {o["order_id"]: (o["email"], o["name"]) for o in listed.json()["orders"]}
+    assert shown == {
+        ada["order_id"]: ("ada@example.com", "Ada Lovelace"),
+        grace["order_id"]: ("Grace.H@navy.example.org", "Grace"),
+        anonymous["order_id"]: (None, None),
+    }
 
 
 @pytest.mark.parametrize(
@@ -249,6 +289,8 @@ async def test_the_back_office_api_is_in_the_openapi_schema_behind_a_staff_token
         "/admin/orders",
         "/admin/orders.csv",
         "/admin/orders/{order_id}",
+        "/admin/mail",
+        "/admin/mail/{mail_id}",
     ):
         operation = schema["paths"][path]["get"]
         assert operation["security"] == [{"StaffToken": []}], path

@@ -27,6 +27,7 @@ ADMIN_GETS = (
     "/admin/orders/{order}",
     "/admin/products",
     "/admin/products/3/movements",
+    "/admin/mail",
 )
 
 

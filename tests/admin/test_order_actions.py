@@ -17,7 +17,7 @@ from shopkeep.db import Database, Tx
 from shopkeep.mail.models import OutboxMail
 from shopkeep.payments.models import Payment, PaymentCancellation
 from tests.admin.helpers import paid_order, staff_member, staff_token
-from tests.helpers import cart_with, stock_of
+from tests.helpers import cart_with, confirm, stock_of
 from tests.inprocess import (
     SANDBOX,
     STORE,
@@ -391,6 +391,51 @@ async def test_a_cancel_racing_the_payment_callback_ends_cancelled_and_refunded_
     assert await stock_of(store, KEYBOARD) == initial[KEYBOARD]
 
 
+async def test_a_payment_after_a_staff_cancel_is_refunded_saying_the_shop_cancelled(
+    store: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    apps: Apps,
+    staff: dict[str, str],
+    database: Database,
+    initial: dict[int, int],
+) -> None:
+    order_id = (await placed(store, (KEYBOARD, 1)))["order_id"]
+    payment_id = await hosted(store, order_id)
+    cancelled = await store.post(f"/admin/orders/{order_id}/cancel", headers=staff)
+    assert cancelled.status_code == 200, cancelled.text
+    # The provider's page is still open (its cancellation job has not run): the shopper pays.
+    assert (await sandbox.post(f"/pay/{payment_id}", data=CARD)).status_code == 303
+    assert await refunds_asked_for(apps, database) == 1
+
+    order = await order_of(store, order_id)
+    assert order["status"] == "cancelled" and order["payment_status"] == "refunded"
+    [unapplied] = [e for e in order["history"] if e["kind"] == "payment_not_applied"]
+    assert unapplied["message"].startswith(
+        "Your payment arrived after the shop had cancelled the order ($89.99)"
+    )
+    assert "newer checkout" not in str(order["history"])
+    assert refunded_cents(await at_sandbox(sandbox, payment_id)) == 8999
+
+    # A checkout replaced by a newer one of the same cart still says so.
+    cart_id = await cart_with(store, (MOUSE, 1))
+    first = (await store.post(f"/cart/{cart_id}/checkout", json=DETAILS)).json()
+    await store.post(f"/cart/{cart_id}/checkout", json=DETAILS)
+    late = await confirm(
+        store,
+        {
+            "payment_id": "pay_late",
+            "order_id": first["order_id"],
+            "amount": first["total"],
+            "status": "success",
+        },
+    )
+    assert late.status_code == 200, late.text
+    replaced = await order_of(store, first["order_id"])
+    assert replaced["history"][-1]["message"].startswith(
+        "Your payment arrived after the order was replaced by a newer checkout"
+    )
+
+
 # Refunds
 
 
@@ -456,6 +501,61 @@ async def test_a_line_refund_puts_the_units_back_and_the_payment_is_partially_re
     assert (await order_of(store, order_id))["payment_status"] == "refunded"
     refunded = [kind for kind, _ in await outbox(database, order_id)].count("refunded")
     assert refunded == 2
+
+
+async def test_units_already_refunded_on_a_line_cannot_be_refunded_again(
+    store: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    apps: Apps,
+    staff: dict[str, str],
+    database: Database,
+    initial: dict[int, int],
+) -> None:
+    order_id, _ = await paid(store, sandbox, (KEYBOARD, 3), (MOUSE, 1))
+    two = [{"product_id": KEYBOARD, "quantity": 2, "restock": False}]
+    assert (await refund(store, staff, order_id, "first", lines=two)).status_code == 201
+    before = await staff_view(store, staff, order_id)
+
+    again = await refund(store, staff, order_id, "second", lines=two)
+    assert again.status_code == 400
+    assert again.json() == {
+        "detail": "Only 1 unit of 'Mechanical Keyboard' is left to refund on that line "
+        "(asked to refund 2)."
+    }
+    twice = [{"product_id": MOUSE, "quantity": 1}, {"product_id": MOUSE, "quantity": 1}]
+    named_twice = await refund(store, staff, order_id, "third", lines=twice)
+    assert named_twice.status_code == 400
+    assert named_twice.json() == {"detail": f"Product {MOUSE} is named twice."}
+    assert await staff_view(store, staff, order_id) == before
+    assert await stock_of(store, MOUSE) == initial[MOUSE] - 1
+
+    last = await refund(store, staff, order_id, "fourth", lines=[{**two[0], "quantity": 1}])
+    assert last.status_code == 201, last.text
+    none_left = await refund(store, staff, order_id, "fifth", lines=[{**two[0], "quantity": 1}])
+    assert none_left.json() == {
+        "detail": "Every unit of 'Mechanical Keyboard' has already been refunded "
+        "(asked to refund 1)."
+    }
+    assert await refunds_asked_for(apps, database) == 2
+
+
+async def test_line_refunds_at_once_never_refund_more_units_than_the_line_has(
+    store: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    apps: Apps,
+    staff: dict[str, str],
+    database: Database,
+    initial: dict[int, int],
+) -> None:
+    order_id, payment_id = await paid(store, sandbox, (KEYBOARD, 3))
+    two = [{"product_id": KEYBOARD, "quantity": 2}]
+    answers = await asyncio.gather(
+        *(refund(store, staff, order_id, f"form-{n}", lines=two) for n in range(3))
+    )
+    assert sorted(answer.status_code for answer in answers) == [201, 400, 400]
+    assert await stock_of(store, KEYBOARD) == initial[KEYBOARD] - 1
+    assert await refunds_asked_for(apps, database) == 1
+    assert refunded_cents(await at_sandbox(sandbox, payment_id)) == 2 * 8999
 
 
 async def test_the_same_refund_submitted_twice_at_once_refunds_once(
@@ -541,3 +641,80 @@ async def test_a_staff_note_is_internal(
     assert view["refunds"] == [] and view["shipments"] == []
     anonymous = await store.post(f"/admin/orders/{order_id}/notes", json={"text": "x"})
     assert anonymous.status_code == 401
+
+
+# The order list's status filters
+
+
+async def test_the_list_filters_by_payment_and_fulfilment_status_as_each_order_shows_them(
+    store: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    apps: Apps,
+    staff: dict[str, str],
+    database: Database,
+    initial: dict[int, int],
+) -> None:
+    pending = (await placed(store, (KEYBOARD, 1)))["order_id"]
+    unshipped, _ = await paid(store, sandbox, (KEYBOARD, 1))
+    partly, _ = await paid(store, sandbox, (KEYBOARD, 2))
+    delivered, _ = await paid(store, sandbox, (MOUSE, 1))
+    put_back, _ = await paid(store, sandbox, (KEYBOARD, 1), (MOUSE, 1))
+    cancelled, _ = await paid(store, sandbox, (MOUSE, 1))
+
+    async def ship(order_id: str, *lines: tuple[int, int]) -> dict[str, Any]:
+        units = [{"product_id": p, "quantity": q} for p, q in lines]
+        body = {**UPS, "lines": units} if units else UPS
+        response = await store.post(f"/admin/orders/{order_id}/shipments", json=body, headers=staff)
+        assert response.status_code == 201, response.text
+        shipment: dict[str, Any] = response.json()
+        return shipment
+
+    await ship(partly, (KEYBOARD, 1))
+    await refund(store, staff, partly, "some", amount=10)
+    shipment = await ship(delivered)
+    await store.post(
+        f"/admin/orders/{delivered}/shipments/{shipment['id']}/delivered", headers=staff
+    )
+    # The keyboard shipped; the mouse refunded and put back: nothing is left to ship.
+    await ship(put_back, (KEYBOARD, 1))
+    await refund(store, staff, put_back, "mouse", lines=[{"product_id": MOUSE, "quantity": 1}])
+    await store.post(f"/admin/orders/{cancelled}/cancel", headers=staff)
+    await refunds_asked_for(apps, database)
+
+    orders = [pending, unshipped, partly, delivered, put_back, cancelled]
+    shown = {order_id: await order_of(store, order_id) for order_id in orders}
+    expected = {
+        pending: ("unpaid", "unfulfilled"),
+        unshipped: ("paid", "unfulfilled"),
+        partly: ("partially_refunded", "partially_shipped"),
+        delivered: ("paid", "delivered"),
+        put_back: ("partially_refunded", "shipped"),
+        cancelled: ("refunded", "unfulfilled"),
+    }
+    assert {o: (v["payment_status"], v["fulfilment_status"]) for o, v in shown.items()} == expected
+
+    async def found(**params: str) -> set[str]:
+        response = await store.get(
+            "/admin/orders", params={**params, "page_size": "100"}, headers=staff
+        )
+        assert response.status_code == 200, response.text
+        return {o["order_id"] for o in response.json()["orders"]}
+
+    for field, statuses in (
+        ("payment_status", ("unpaid", "paid", "partially_refunded", "refunded")),
+        ("fulfilment_status", ("unfulfilled", "partially_shipped", "shipped", "delivered")),
+    ):
+        for status in statuses:
+            wanted = {o for o, v in shown.items() if v[field] == status}
+            assert await found(**{field: status}) == wanted, (field, status)
+    listed = (await store.get("/admin/orders", headers=staff)).json()["orders"]
+    assert {o["order_id"]: (o["payment_status"], o["fulfilment_status"]) for o in listed} == (
+        expected
+    )
+    both = await found(payment_status="partially_refunded", fulfilment_status="shipped")
+    assert both == {put_back}
+    exported = await store.get(
+        "/admin/orders.csv", params={"fulfilment_status": "partially_shipped"}, headers=staff
+    )
+    assert {line.split(",")[0] for line in exported.text.splitlines()[1:]} == {partly}
+    assert 'filename="orders-partially-shipped.csv"' in exported.headers["content-disposition"]

@@ -13,10 +13,14 @@ import httpx
 import pytest
 
 from shopkeep.db import utcnow
+from shopkeep.mail.sender import MailSender
 from shopkeep.web import sessions
-from tests.admin.helpers import staff_member
+from tests.admin.helpers import staff_member, staff_token
 from tests.helpers import PASSWORD
 from tests.inprocess import STORE, WEB, Apps, client
+from tests.mail.conftest import mail_settings
+from tests.mail.helpers import pay, placed
+from tests.smtp import smtp_server
 from tests.web.helpers import add, form_token, post_form, text_of
 from tests.web.test_sell import sign_up as seller_sign_up
 
@@ -164,8 +168,17 @@ async def test_orders_are_found_by_filters_and_opened(
     csv_link = f'href="/admin/orders.csv?status=pending_payment&amp;q={first[:8]}"'
     assert csv_link in found.text
 
-    bad = await staff_browser.get("/admin/orders?created_from=someday&status=lost")
+    unpaid = await staff_browser.get("/admin/orders?payment_status=unpaid")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', unpaid.text) == [second, first]
+    assert '<option value="unpaid" selected>Unpaid</option>' in unpaid.text
+    shipped = await staff_browser.get("/admin/orders?fulfilment_status=shipped")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', shipped.text) == []
+
+    bad = await staff_browser.get(
+        "/admin/orders?created_from=someday&status=lost&fulfilment_status=lost"
+    )
     assert bad.status_code == 400
+    assert re.search(r'id="fulfilment_status"[^>]*aria-invalid="true"', bad.text)
     assert "Enter a day like 2026-12-01." in text_of(bad.text)
     assert "Choose one of the statuses." in text_of(bad.text)
     assert re.search(r'id="status"[^>]*aria-invalid="true"[^>]*autofocus', bad.text)
@@ -184,6 +197,78 @@ async def test_orders_are_found_by_filters_and_opened(
     assert missing.status_code == 404
 
 
+async def test_orders_are_found_by_the_customers_email_or_name(
+    staff_browser: httpx.AsyncClient, store: httpx.AsyncClient
+) -> None:
+    ada = (await placed(store, (KEYBOARD, 1)))["order_id"]
+    other = await placed_order(store)
+    found = await staff_browser.get("/admin/orders?q=ADA%40example.com")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', found.text) == [ada]
+    assert "Ada Lovelace ada@example.com" in text_of(found.text)
+    assert 'href="/admin/orders.csv?q=ADA%40example.com"' in found.text
+    by_name = await staff_browser.get("/admin/orders?q=lovel")
+    assert re.findall(r'<tr id="order-([0-9a-f]{32})">', by_name.text) == [ada]
+    listed = text_of((await staff_browser.get("/admin/orders")).text)
+    assert "No details" in listed and other[:8] in listed
+
+    page = text_of((await staff_browser.get(f"/admin/orders/{ada}")).text)
+    for shown in (
+        "Ada Lovelace ada@example.com 12 St James",
+        "12 St James's Square",
+        "SW1Y 4JH London",
+        "United Kingdom",
+        "Phone: +44 20 7946 0000",
+        "Please leave it with the porter.",
+    ):
+        assert shown in page, shown
+    without = text_of((await staff_browser.get(f"/admin/orders/{other}")).text)
+    assert "Placed without contact details" in without
+
+
+async def test_staff_read_the_mail_outbox_and_send_a_failed_message_again(
+    staff_browser: httpx.AsyncClient, store: httpx.AsyncClient, apps: Apps
+) -> None:
+    order = await placed(store, (KEYBOARD, 1))
+    await pay(store, order)
+    database, settings = apps.web.state.database, apps.web.state.settings
+    with smtp_server(started=False) as smtp:  # nobody listens: every try fails
+        giving_up = MailSender(database, mail_settings(settings, smtp, mail_retry_hours=1e-9))
+        assert await giving_up.worker.run_due() == 2
+        listed = await staff_browser.get("/admin/mail")
+        assert listed.status_code == 200
+        assert 'href="/admin/mail" aria-current="page"' in listed.text
+        rows = re.findall(r'<tr id="mail-([0-9a-f]{32})" data-status="(\w+)">', listed.text)
+        assert [status for _, status in rows] == ["failed", "failed"]
+        text = text_of(listed.text)
+        assert "ada@example.com" in text and "The shop (SHOPKEEP_SHOP_EMAIL)" in text
+        assert text.count("Retry now") == 2 and "Connect" in text
+        customer = (await store.get("/admin/mail", headers=await staff_token(store))).json()
+        mail_id = next(m["id"] for m in customer["messages"] if m["recipient"] == "customer")
+
+        refused = await staff_browser.post(f"/admin/mail/{mail_id}/retry", data={})
+        assert refused.status_code == 403 and REFUSAL in refused.text
+        retried = await post_form(staff_browser, f"/admin/mail/{mail_id}/retry", page="/admin/mail")
+        assert retried.status_code == 303
+        assert retried.headers["location"] == f"/admin/mail/{mail_id}"
+        shown = await staff_browser.get(f"/admin/mail/{mail_id}")
+        assert "Sending it again now." in text_of(shown.text)
+        assert 'data-field="status">Waiting; the last try failed<' in shown.text
+        assert "Last error: SMTPConnectError" in text_of(shown.text)
+        assert "1 x Mechanical Keyboard at $89.99 = $89.99" in shown.text
+        failed = await staff_browser.get("/admin/mail?status=failed")
+        assert len(re.findall(r'<tr id="mail-', failed.text)) == 1
+
+        smtp.start()
+        sender = MailSender(database, mail_settings(settings, smtp))
+        assert await sender.worker.run_due() == 1
+        assert [r.recipients for r in smtp.inbox.received] == [["ada@example.com"]]
+    sent = await staff_browser.get(f"/admin/mail/{mail_id}")
+    assert 'data-field="status">Sent<' in sent.text and "Retry now" not in sent.text
+    again = await post_form(staff_browser, f"/admin/mail/{mail_id}/retry", page="/admin/mail")
+    assert again.status_code == 400
+    assert "This message has already been sent." in text_of(again.text)
+
+
 # Who may not
 
 
@@ -191,7 +276,13 @@ async def test_without_a_session_every_page_sends_to_log_in(
     shop: httpx.AsyncClient, store: httpx.AsyncClient
 ) -> None:
     order_id = await placed_order(store)
-    for path in ("/admin/orders", "/admin/orders.csv", f"/admin/orders/{order_id}"):
+    for path in (
+        "/admin/orders",
+        "/admin/orders.csv",
+        f"/admin/orders/{order_id}",
+        "/admin/mail",
+        f"/admin/mail/{'0' * 32}",
+    ):
         response = await shop.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == f"/admin/login?next={path}"

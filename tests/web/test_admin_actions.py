@@ -91,6 +91,8 @@ async def test_staff_ship_refund_a_line_and_the_customer_reads_each_step(
     assert await refunds_asked_for(apps, database) == 1
     page = text_of((await staff_browser.get(page_path)).text)
     assert "partially refunded" in page and "$89.99: succeeded" in page
+    assert "Mechanical Keyboard (2 bought at $89.99, 1 left to refund)" in page
+    assert "Wireless Ergonomic Mouse (1 bought at $29.99)" in page
 
     above = await post_form(
         staff_browser,

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
+from shopkeep import upkeep
 from shopkeep.admin import dashboard, export, orders
 from shopkeep.admin.schemas import (
     CancelOut,
@@ -31,14 +32,9 @@ from shopkeep.fulfilment import service as fulfilment
 from shopkeep.http import JSON
 from shopkeep.money import to_cents
 from shopkeep.refunds import service as refunds
-from shopkeep.staff.deps import CurrentStaff, current_staff
+from shopkeep.staff.deps import CurrentStaff, staff_router
 
-router = APIRouter(
-    prefix="/admin",
-    tags=["back office"],
-    dependencies=[Depends(current_staff)],
-    responses=error_responses(401),
-)
+router = staff_router()
 
 
 @router.get("/dashboard", response_model=Dashboard)
@@ -92,13 +88,7 @@ KEY_PATTERN = r"^[A-Za-z0-9_.:-]{1,100}$"
 
 
 def kick(request: Request, *workers: str) -> None:
-    """Do the work just committed now rather than at the next poll (when the workers run)."""
-    for name in workers:
-        worker = getattr(request.app.state, name, None)
-        if name == "mail" and worker is not None:
-            worker = worker.worker  # the sender's worker
-        if worker is not None:
-            worker.kick()
+    upkeep.kick(request.app, *workers)
 
 
 @router.post(

@@ -95,8 +95,9 @@ def download_headers(found: OrderFilter) -> dict[str, str]:
 
 def file_name(found: OrderFilter) -> str:
     parts = ["orders"]
-    if found.status:
-        parts.append(found.status)
+    for status in (found.status, found.payment_status, found.fulfilment_status):
+        if status:
+            parts.append(status.replace("_", "-"))
     if found.created_from:
         parts.append(f"from-{found.created_from.isoformat()}")
     if found.created_to:

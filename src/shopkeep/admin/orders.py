@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 
 from shopkeep.catalog.models import Product
 from shopkeep.db import Tx
+from shopkeep.fulfilment.models import DELIVERED, Shipment
 from shopkeep.money import as_json_number
 from shopkeep.orders import events
 from shopkeep.orders import service as orders
-from shopkeep.orders.models import Order, OrderLine
-from shopkeep.payments.models import PaymentEvent
+from shopkeep.orders.models import PAID, Order, OrderCustomer, OrderLine
+from shopkeep.payments import records
+from shopkeep.payments.models import Payment, PaymentEvent
 from shopkeep.refunds import service as refunds
 from shopkeep.sellers.models import Seller
 
@@ -31,6 +34,8 @@ class OrderFilter:
     """Which orders: all of them unless narrowed. Dates are days in UTC, both inclusive."""
 
     status: str | None = None
+    payment_status: str | None = None
+    fulfilment_status: str | None = None
     q: str | None = None
     created_from: date | None = None
     created_to: date | None = None
@@ -49,18 +54,87 @@ def _day_start(day: date) -> datetime:
 
 
 def _search(q: str) -> ColumnElement[bool]:
-    """Orders that `q` finds: by the start of their id (lowercase hex), whatever its case."""
-    prefix = q.strip().lower()
+    """Orders that `q` finds, whatever its case: by the start of their id (hex), the start of
+    the customer's email (the whole address among them) or a part of their name."""
+    text = q.strip().lower()
+    if not text:
+        return Order.id.is_(None)  # nothing can match
     matches: list[ColumnElement[bool]] = []
-    if prefix and set(prefix) <= HEX:
-        matches.append(Order.id.startswith(prefix))
-    return or_(*matches) if matches else Order.id.is_(None)  # nothing else can match
+    if set(text) <= HEX:
+        matches.append(Order.id.startswith(text))
+    customer = aliased(OrderCustomer)  # the list itself joins the order's customer too
+    matches.append(
+        select(customer.order_id)
+        .where(
+            customer.order_id == Order.id,
+            func.lower(customer.email).startswith(text, autoescape=True)
+            | func.lower(customer.name).contains(text, autoescape=True),
+        )
+        .correlate(Order)
+        .exists()
+    )
+    return or_(*matches)
+
+
+def _payment_sum(column: Any) -> ColumnElement[int]:
+    """Σ `column` over the order's charges, as `records.money_of` counts them: of the payment
+    that paid the order when there is one, else of every charge for it."""
+    paying = or_(Order.status != PAID, Order.payment_id.is_(None), Payment.id == Order.payment_id)
+    return (
+        select(func.coalesce(func.sum(column), 0))
+        .where(Payment.order_id == Order.id, Payment.status.in_(records.CHARGED), paying)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+
+
+def payment_status() -> ColumnElement[str]:
+    """The order's payment status in SQL, as `GET /orders/{id}` tells it (orders.service)."""
+    charged = _payment_sum(Payment.amount_cents)
+    refunded = _payment_sum(Payment.refunded_cents)
+    return case(
+        (charged == 0, case((Order.status == PAID, "paid"), else_="unpaid")),
+        (refunded >= charged, "refunded"),
+        (
+            and_(refunded > 0, Order.status == PAID, Order.payment_id.is_not(None)),
+            "partially_refunded",
+        ),
+        else_="paid",
+    )
+
+
+def fulfilment_status() -> ColumnElement[str]:
+    """The order's fulfilment status in SQL, as `fulfilment.read.fulfilment_status` tells it:
+    every unit not put back on the shelf shipped, and every shipment delivered."""
+
+    def lines(total: Any) -> ColumnElement[int]:
+        return (
+            select(func.coalesce(func.sum(total), 0))
+            .where(OrderLine.order_id == Order.id)
+            .correlate(Order)
+            .scalar_subquery()
+        )
+
+    def shipments(*where: ColumnElement[bool]) -> ColumnElement[bool]:
+        return select(Shipment.id).where(Shipment.order_id == Order.id, *where).exists()
+
+    due = lines(OrderLine.quantity - OrderLine.restocked_quantity)
+    return case(
+        (~shipments(), "unfulfilled"),
+        (lines(OrderLine.shipped_quantity) < due, "partially_shipped"),
+        (~shipments(Shipment.status != DELIVERED), "delivered"),
+        else_="shipped",
+    )
 
 
 def conditions(found: OrderFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     if found.status:
         where.append(Order.status == found.status)
+    if found.payment_status:
+        where.append(payment_status() == found.payment_status)
+    if found.fulfilment_status:
+        where.append(fulfilment_status() == found.fulfilment_status)
     if found.q:
         where.append(_search(found.q))
     if found.created_from:
@@ -77,6 +151,10 @@ def _order_json(row: Any, units: int) -> dict[str, Any]:
         "total": as_json_number(row.total_cents),
         "currency": row.currency,
         "units": units,
+        "payment_status": row.payment_status,
+        "fulfilment_status": row.fulfilment_status,
+        "email": row.email,
+        "name": row.name,
         "created_at": row.created_at.isoformat(),
         "updated_at": row.updated_at.isoformat(),
     }
@@ -97,7 +175,12 @@ async def search_orders(
                 Order.currency,
                 Order.created_at,
                 Order.updated_at,
+                OrderCustomer.email,
+                OrderCustomer.name,
+                payment_status().label("payment_status"),
+                fulfilment_status().label("fulfilment_status"),
             )
+            .outerjoin(OrderCustomer, OrderCustomer.order_id == Order.id)
             .where(*where)
             .order_by(Order.created_at.desc(), Order.id.desc())
             .limit(page_size)

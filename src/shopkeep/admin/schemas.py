@@ -25,6 +25,8 @@ from shopkeep.refunds.service import RefundUnits
 ShipmentOut = ShipmentPublic
 
 OrderStatus = Literal["pending_payment", "paid", "payment_failed", "expired", "cancelled"]
+PaymentStatus = Literal["unpaid", "paid", "partially_refunded", "refunded"]
+FulfilmentStatus = Literal["unfulfilled", "partially_shipped", "shipped", "delivered"]
 # Days far enough from the calendar's end that the day after the last is still a date.
 FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9999, 12, 30)
 
@@ -33,11 +35,18 @@ class OrderFilters(BaseModel):
     """Every filter is optional; together they narrow the list."""
 
     status: OrderStatus | None = Field(default=None, description="The order's status.")
+    payment_status: PaymentStatus | None = Field(
+        default=None, description="What its payment took and gave back, as the order shows."
+    )
+    fulfilment_status: FulfilmentStatus | None = Field(
+        default=None, description="How far its units have shipped, as the order shows."
+    )
     q: str | None = Field(
         default=None,
         min_length=1,
         max_length=200,
-        description="Search: the start of an order id (any case).",
+        description="Search, in any case: the start of an order id, the start of the "
+        "customer's email (or all of it), or a part of their name.",
     )
     created_from: date | None = Field(
         default=None, ge=FIRST_DAY, le=LAST_DAY, description="Placed on or after this UTC day."
@@ -55,6 +64,8 @@ class OrderFilters(BaseModel):
     def order_filter(self) -> OrderFilter:
         return OrderFilter(
             status=self.status,
+            payment_status=self.payment_status,
+            fulfilment_status=self.fulfilment_status,
             q=self.q,
             created_from=self.created_from,
             created_to=self.created_to,
@@ -72,6 +83,10 @@ class OrderSummary(BaseModel):
     total: float
     currency: str
     units: int = Field(description="Units over all the order's lines.")
+    payment_status: PaymentStatus
+    fulfilment_status: FulfilmentStatus
+    email: str | None = Field(description="The customer's; null for an order placed without.")
+    name: str | None
     created_at: str
     updated_at: str
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Query, Response
 
 from shopkeep.deps import DatabaseDep
 from shopkeep.errors import error_responses
@@ -20,14 +20,9 @@ from shopkeep.inventory.schemas import (
     StaffProduct,
     StockChange,
 )
-from shopkeep.staff.deps import CurrentStaff, current_staff
+from shopkeep.staff.deps import CurrentStaff, staff_router
 
-router = APIRouter(
-    prefix="/admin/products",
-    tags=["back office"],
-    dependencies=[Depends(current_staff)],
-    responses=error_responses(401),
-)
+router = staff_router("/admin/products")
 
 
 @router.get("", response_model=ProductPage)

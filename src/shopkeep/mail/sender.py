@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from email.message import EmailMessage
 from typing import Any
 
 from shopkeep.config import Settings
@@ -63,9 +64,26 @@ class MailSender:
 
     async def message(self, mail_id: str) -> bytes:
         """The message as it is (or would be) sent, for `shopkeep mail show`."""
-        facts = await self.database.read(service.mail_facts, mail_id)
-        # The owner's copy of a shop without an address is shown as if to the shop itself.
-        to = compose.recipient_address(facts, self.config)
-        return compose.compose(
-            facts, self.config, to or compose.sender(self.config).addr_spec
-        ).as_bytes()
+        return (await composed(self.database, self.config, mail_id)).as_bytes()
+
+
+async def composed(database: Database, config: compose.MailConfig, mail_id: str) -> EmailMessage:
+    """The message as it is (or would be) sent; MailNotFound, or `compose.Unsendable` for one
+    that can never be."""
+    facts = await database.read(service.mail_facts, mail_id)
+    # The owner's copy of a shop without an address is shown as if to the shop itself.
+    to = compose.recipient_address(facts, config)
+    return compose.compose(facts, config, to or compose.sender(config).addr_spec)
+
+
+async def shown(database: Database, settings: Settings, mail_id: str) -> dict[str, Any]:
+    """A message for the back office: its outbox row, and its subject and plain text as sent
+    (or as they would be), or why it can never be sent."""
+    row = await database.read(service.one_mail, mail_id)  # MailNotFound
+    try:
+        message = await composed(database, mail_config(settings), mail_id)
+    except compose.Unsendable as error:
+        return {**row, "text": None, "unsendable": str(error)}
+    body = message.get_body(preferencelist=("plain",))
+    text = None if body is None else str(body.get_content())
+    return {**row, "subject": str(message["Subject"]), "text": text, "unsendable": None}

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Table, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from shopkeep import jobs
 from shopkeep.catalog.models import Product
 from shopkeep.db import Tx, utcnow
-from shopkeep.errors import NotFound
+from shopkeep.errors import BadRequest, NotFound
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderLine
 from shopkeep.sellers.models import Seller
@@ -236,6 +237,7 @@ async def mail_facts(tx: Tx, message_id: str) -> MailFacts:
 
 
 def mail_json(row: Any) -> dict[str, Any]:
+    waiting = row.state == jobs.WAITING
     return {
         "id": row.id,
         "to": row.to_address,
@@ -246,16 +248,59 @@ def mail_json(row: Any) -> dict[str, Any]:
         "status": row.state,
         "attempts": row.attempts,
         "last_error": row.last_error,
+        "next_attempt_at": row.next_attempt_at.isoformat() if waiting else None,
         "delivery": row.delivery,
         "created_at": row.created_at.isoformat(),
     }
 
 
-async def list_mail(
-    tx: Tx, *, order_id: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
-    """The outbox, newest first."""
-    statement = select(OUTBOX).order_by(OUTBOX.c.created_at.desc(), OUTBOX.c.id).limit(limit)
+def _listed(order_id: str | None, status: str | None) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
     if order_id is not None:
-        statement = statement.where(OUTBOX.c.order_id == order_id)
+        where.append(OUTBOX.c.order_id == order_id)
+    if status is not None:
+        where.append(OUTBOX.c.state == status)
+    return where
+
+
+async def list_mail(
+    tx: Tx,
+    *,
+    order_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The outbox, newest first (of one order, or in one status: waiting, done or failed)."""
+    statement = (
+        select(OUTBOX)
+        .where(*_listed(order_id, status))
+        .order_by(OUTBOX.c.created_at.desc(), OUTBOX.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
     return [mail_json(row) for row in await tx.execute(statement)]
+
+
+async def mail_page(
+    tx: Tx, *, status: str | None = None, page: int = 1, page_size: int = 50
+) -> dict[str, Any]:
+    """A page of the outbox, newest first, with how many messages there are in all."""
+    total = await tx.scalar(select(func.count()).select_from(OUTBOX).where(*_listed(None, status)))
+    messages = await list_mail(tx, status=status, limit=page_size, offset=(page - 1) * page_size)
+    return {"total": int(total or 0), "page": page, "page_size": page_size, "messages": messages}
+
+
+async def one_mail(tx: Tx, message_id: str) -> dict[str, Any]:
+    row = (await tx.execute(select(OUTBOX).where(OUTBOX.c.id == message_id))).first()
+    if row is None:
+        raise MailNotFound()
+    return mail_json(row)
+
+
+async def retry_mail(tx: Tx, message_id: str) -> dict[str, Any]:
+    """Send a message that failed (or waits for its next try) now, rather than never or later."""
+    await one_mail(tx, message_id)  # MailNotFound
+    if not await jobs.retry_now(tx, OUTBOX, message_id):
+        raise BadRequest("This message has already been sent.")
+    return await one_mail(tx, message_id)

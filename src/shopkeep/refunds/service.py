@@ -32,7 +32,7 @@ from shopkeep.jobs import Work
 from shopkeep.mail import service as mail
 from shopkeep.money import as_json_number, display
 from shopkeep.orders import events
-from shopkeep.orders.models import PAID, Order, OrderLine
+from shopkeep.orders.models import CANCELLED, PAID, Order, OrderEvent, OrderLine
 from shopkeep.payments import records
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
@@ -43,6 +43,7 @@ REFUNDS = cast(Table, Refund.__table__)
 WHY = {
     "expired": "Your payment arrived after the order expired",
     "cancelled": "Your payment arrived after the order was replaced by a newer checkout",
+    "cancelled_by_shop": "Your payment arrived after the shop had cancelled the order",
     "paid": "Your payment arrived for an order that another payment had already paid",
     "payment_failed": "Your payment arrived after an earlier payment for this order was declined",
     "amount": "Your payment did not match the order total",
@@ -62,6 +63,8 @@ async def refund_unapplied_payment(
     tx: Tx, order_id: str, payment_id: str, amount_cents: int, why: str
 ) -> None:
     """Record a charge that cannot pay the order and write the job that refunds it in full."""
+    if why == CANCELLED:
+        why = await _how_cancelled(tx, order_id)
     await records.record_result(tx, order_id, payment_id, amount_cents, records.PAID)
     await tx.execute(update(Order).where(Order.id == order_id).values(needs_attention=True))
     await events.record(
@@ -87,6 +90,18 @@ async def refund_unapplied_payment(
         )
         .on_conflict_do_nothing(index_elements=[Refund.idempotency_key])
     )
+
+
+async def _how_cancelled(tx: Tx, order_id: str) -> str:
+    """`cancelled_by_shop` when staff cancelled the order; `cancelled` when a newer checkout
+    of its cart replaced it (the system's doing)."""
+    actor = await tx.scalar(
+        select(OrderEvent.actor)
+        .where(OrderEvent.order_id == order_id, OrderEvent.kind == CANCELLED)
+        .order_by(OrderEvent.id.desc())
+        .limit(1)
+    )
+    return CANCELLED if actor in (None, events.SYSTEM) else "cancelled_by_shop"
 
 
 async def apply_refund(
@@ -217,6 +232,28 @@ async def refundable(tx: Tx, order_id: str, payment_id: str) -> int:
     return charged - max(applied, int(asked or 0))
 
 
+async def units_refunded(tx: Tx, order_id: str) -> dict[int, int]:
+    """`{product_id: units}` the order's line refunds have given back so far (asked for or
+    made: a refund under way counts as made, as in `refundable`)."""
+    rows = await tx.execute(
+        select(RefundLine.product_id, func.sum(RefundLine.quantity).label("units"))
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .where(Refund.order_id == order_id)
+        .group_by(RefundLine.product_id)
+    )
+    return {row.product_id: int(row.units) for row in rows}
+
+
+def units_left_sentence(name: str, left: int, asked: int) -> str:
+    if left == 0:
+        return f"Every unit of '{name}' has already been refunded (asked to refund {asked})."
+    unit = "unit" if left == 1 else "units"
+    return (
+        f"Only {left} {unit} of '{name}' {'is' if left == 1 else 'are'} left to refund on that "
+        f"line (asked to refund {asked})."
+    )
+
+
 async def ask_refund(
     tx: Tx, order_id: str, payment_id: str, amount_cents: int, reason: str, key: str
 ) -> int:
@@ -253,7 +290,8 @@ async def refund_order(
 ) -> dict[str, Any]:
     """Refund part of a paid order, once per `key`: the same key again (even at the same
     time) gets the first refund back and refunds nothing more. Capped at charged - refunded;
-    units put back on the shelf never exceed those sold minus those already put back."""
+    a line's units refunded never exceed those sold, and units put back on the shelf never
+    exceed those sold minus those already put back."""
     status, _, payment_id = await locked_status(tx, order_id)
     # After the lock: a request with the same key that held it before us has committed.
     stored = staff_key(order_id, key)
@@ -266,16 +304,20 @@ async def refund_order(
         )
     held = await order_lines(tx, order_id)
     if lines is not None:
+        # Under the order's lock: a line refund that held it before us is counted here.
+        refunded = await units_refunded(tx, order_id)
         amount_cents = 0
+        seen: set[int] = set()
         for units in lines:
             if units.product_id not in held:
                 raise not_on_order(units.product_id)
+            if units.product_id in seen:
+                raise BadRequest(f"Product {units.product_id} is named twice.")
+            seen.add(units.product_id)
             line = held[units.product_id]
-            if units.quantity > line.quantity:
-                raise BadRequest(
-                    f"'{line.name}' has {line.quantity} on the order "
-                    f"(asked to refund {units.quantity})."
-                )
+            left_units = line.quantity - refunded.get(units.product_id, 0)
+            if units.quantity > left_units:
+                raise BadRequest(units_left_sentence(line.name, left_units, units.quantity))
             amount_cents += line.unit_price_cents * units.quantity
     assert amount_cents is not None
     left = await refundable(tx, order_id, payment_id)

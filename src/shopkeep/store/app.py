@@ -16,6 +16,7 @@ from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.inventory.api import router as inventory_router
+from shopkeep.mail.api import router as mail_router
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
@@ -83,6 +84,7 @@ def create_app(
         staff_router,
         admin_router,
         inventory_router,
+        mail_router,
     ):
         app.include_router(router)
     return app

@@ -20,6 +20,7 @@ from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, sell_orders, shop
+from shopkeep.web.admin import mail as admin_mail
 from shopkeep.web.admin import pages as admin
 from shopkeep.web.admin import products as admin_products
 from shopkeep.web.grid_cache import GridPageCache
@@ -147,7 +148,7 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders, sell, sell_orders, admin, admin_products):
+    for module in (shop, cart, orders, sell, sell_orders, admin, admin_products, admin_mail):
         app.include_router(module.router)
     return app
 

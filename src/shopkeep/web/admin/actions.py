@@ -14,6 +14,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
+from shopkeep import upkeep
 from shopkeep.admin import orders
 from shopkeep.admin.schemas import NoteIn, ShipmentIn
 from shopkeep.db import Tx
@@ -21,6 +22,7 @@ from shopkeep.errors import NotFound, ShopError
 from shopkeep.fulfilment import cancel
 from shopkeep.fulfilment import service as fulfilment
 from shopkeep.money import MAX_AMOUNT, to_cents
+from shopkeep.orders.details import country_name
 from shopkeep.refunds import service as refunds
 from shopkeep.web.admin.visit import STATUS_WORDS, StaffVisit
 from shopkeep.web.deps import CheckedForm
@@ -49,10 +51,12 @@ async def order_page(
     """The order page with its action forms (`errors` and `values` of the form just posted)."""
     order = await visit.database.read(orders.order_for_staff, order_id)
     shipped = await visit.database.read(_units, order_id)
+    refunded = await visit.database.read(refunds.units_refunded, order_id)
     for item in order["items"]:
         done = shipped.get(item["product_id"], (0, 0))
         item["shipped"], item["restocked"] = done
         item["to_ship"] = max(item["quantity"] - done[0] - done[1], 0)
+        item["to_refund"] = max(item["quantity"] - refunded.get(item["product_id"], 0), 0)
     errors = errors or {}
     return visit.page(
         "admin/order.html",
@@ -60,6 +64,7 @@ async def order_page(
             "order": order,
             "groups": seller_groups(order["items"]),
             "status_words": STATUS_WORDS,
+            "country_name": country_name,
             "errors": errors,
             "values": values or {},
             "refund_key": (values or {}).get("key") or new_refund_key(),
@@ -106,12 +111,7 @@ async def act(
     except (ShopError, FormError) as error:
         message = error.detail if isinstance(error, ShopError) else str(error)
         return await order_page(visit, order_id, errors={field: message}, values=form, status=400)
-    for name in kick:
-        worker = getattr(visit.request.app.state, name, None)
-        if name == "mail" and worker is not None:
-            worker = worker.worker
-        if worker is not None:
-            worker.kick()
+    upkeep.kick(visit.request.app, *kick)
     return redirect(visit.request, f"{ORDERS}/{order_id}", flash=done)
 
 

@@ -4,7 +4,7 @@ session never opens these pages."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Response
@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from shopkeep.admin import dashboard as figures
 from shopkeep.admin import export, orders
 from shopkeep.admin.orders import OrderFilter
-from shopkeep.admin.schemas import OrderFilters
+from shopkeep.admin.schemas import FulfilmentStatus, OrderFilters, PaymentStatus
 from shopkeep.web.admin import actions
 from shopkeep.web.admin.visit import HOME, STATUS_WORDS, STATUSES, StaffVisit
 from shopkeep.web.deps import CheckedForm
@@ -23,7 +23,20 @@ from shopkeep.web.portal import page_asked, paging
 router = APIRouter()
 
 PAGE_SIZE = 20
-FILTER_FIELDS = ("status", "q", "created_from", "created_to")
+PAYMENT_STATUSES = [
+    (value, value.replace("_", " ").capitalize()) for value in get_args(PaymentStatus)
+]
+FULFILMENT_STATUSES = [
+    (value, value.replace("_", " ").capitalize()) for value in get_args(FulfilmentStatus)
+]
+FILTER_FIELDS = (
+    "status",
+    "payment_status",
+    "fulfilment_status",
+    "q",
+    "created_from",
+    "created_to",
+)
 
 
 def read_filters(query: dict[str, str]) -> tuple[OrderFilter, dict[str, str], dict[str, str]]:
@@ -42,7 +55,7 @@ def read_filters(query: dict[str, str]) -> tuple[OrderFilter, dict[str, str], di
 
 
 def _filter_message(name: str) -> str:
-    if name == "status":
+    if name in ("status", "payment_status", "fulfilment_status"):
         return "Choose one of the statuses."
     if name == "q":
         return "Search with at most 200 characters."
@@ -98,6 +111,8 @@ async def order_list(visit: StaffVisit) -> Response:
             "errors": errors,
             "focus": next((name for name in FILTER_FIELDS if name in errors), ""),
             "statuses": [(status, STATUS_WORDS[status]) for status in STATUSES],
+            "payment_statuses": PAYMENT_STATUSES,
+            "fulfilment_statuses": FULFILMENT_STATUSES,
             "status_words": STATUS_WORDS,
             "list_base": f"{HOME}/orders?{query + '&' if query else ''}",
             "csv_href": f"{HOME}/orders.csv{'?' + query if query else ''}",
