@@ -12,7 +12,7 @@ from shopkeep.admin.orders import OrderFilter
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.fulfilment.service import Tracking, Units
 from shopkeep.money import MAX_AMOUNT
-from shopkeep.orders.schemas import OrderItemOut, OrderOut, ShipmentPublic
+from shopkeep.orders.schemas import OrderLineOut, OrderOut, ShipmentPublic
 from shopkeep.refunds.service import RefundUnits
 
 ShipmentOut = ShipmentPublic
@@ -76,7 +76,7 @@ class OrderPage(BaseModel):
     orders: list[OrderSummary]
 
 
-class StaffOrderItem(OrderItemOut):
+class StaffOrderItem(OrderLineOut):
     seller_id: int | None = Field(description="null: the shop's own catalog.")
     stock_now: int = Field(description="The product's stock on the shelf now.")
     product_deleted: bool
