@@ -150,11 +150,15 @@ class RefundIn(BaseModel):
     amount: Decimal | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     lines: list[RefundUnitsIn] | None = Field(default=None, min_length=1, max_length=500)
     reason: str = Field(default="", max_length=500)
+    shipping: bool = Field(
+        default=False,
+        description="Also give back the order's shipping (once), with or without lines.",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> RefundIn:
-        if (self.amount is None) == (self.lines is None):
-            raise ValueError("give either amount or lines")
+        if (self.amount is None) == (self.lines is None and not self.shipping):
+            raise ValueError("give either amount, or lines and/or shipping")
         return self
 
     def units(self) -> list[RefundUnits] | None:

@@ -105,4 +105,5 @@ def refund_of_units(
     refunded before: the line's discounted amount is handed out unit by unit (rounded down so
     far), so the refunds of a line in any number of steps add up to exactly what it cost."""
     paid = line_cents - line_discount_cents
-    return paid * (already + units) // quantity - paid * already // quantity
+    upto = min(already + units, quantity)  # never past the line's last unit
+    return max(0, paid * upto // quantity - paid * min(already, quantity) // quantity)

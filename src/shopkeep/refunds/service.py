@@ -35,6 +35,7 @@ from shopkeep.orders import events
 from shopkeep.orders.models import PAID, Order, OrderLine
 from shopkeep.payments import records
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.pricing.totals import refund_of_units
 from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
 
 REFUNDS = cast(Table, Refund.__table__)
@@ -218,7 +219,14 @@ async def refundable(tx: Tx, order_id: str, payment_id: str) -> int:
 
 
 async def ask_refund(
-    tx: Tx, order_id: str, payment_id: str, amount_cents: int, reason: str, key: str
+    tx: Tx,
+    order_id: str,
+    payment_id: str,
+    amount_cents: int,
+    reason: str,
+    key: str,
+    *,
+    shipping_cents: int = 0,
 ) -> int:
     """Write the job that refunds `amount_cents` of the payment (after the commit); its id."""
     now = utcnow()
@@ -234,6 +242,7 @@ async def ask_refund(
             created_at=now,
             state=jobs.WAITING,
             attempts=0,
+            shipping_cents=shipping_cents,
         )
         .returning(REFUNDS.c.id)
     )
@@ -250,10 +259,14 @@ async def refund_order(
     lines: list[RefundUnits] | None = None,
     reason: str = "",
     actor: str,
+    shipping: bool = False,
 ) -> dict[str, Any]:
     """Refund part of a paid order, once per `key`: the same key again (even at the same
     time) gets the first refund back and refunds nothing more. Capped at charged - refunded;
-    units put back on the shelf never exceed those sold minus those already put back."""
+    units put back on the shelf never exceed those sold minus those already put back. Units of
+    a line return what they cost after the order's discount (`pricing.refund_of_units`), and
+    `shipping` adds the order's shipping, once: refunding every line and the shipping returns
+    the total."""
     status, _, payment_id = await locked_status(tx, order_id)
     # After the lock: a request with the same key that held it before us has committed.
     stored = staff_key(order_id, key)
@@ -267,6 +280,7 @@ async def refund_order(
     held = await order_lines(tx, order_id)
     if lines is not None:
         amount_cents = 0
+        before = await refunded_units(tx, order_id)
         for units in lines:
             if units.product_id not in held:
                 raise not_on_order(units.product_id)
@@ -276,7 +290,15 @@ async def refund_order(
                     f"'{line.name}' has {line.quantity} on the order "
                     f"(asked to refund {units.quantity})."
                 )
-            amount_cents += line.unit_price_cents * units.quantity
+            amount_cents += refund_of_units(
+                line.unit_price_cents * line.quantity,
+                line.discount_cents,
+                line.quantity,
+                before.get(units.product_id, 0),
+                units.quantity,
+            )
+    shipping_cents = await shipping_left(tx, order_id) if shipping else 0
+    amount_cents = (amount_cents or 0) + shipping_cents
     assert amount_cents is not None
     left = await refundable(tx, order_id, payment_id)
     if amount_cents > left:
@@ -284,7 +306,9 @@ async def refund_order(
             f"The refund ({display(amount_cents)}) is more than what is left to refund "
             f"({display(left)})."
         )
-    refund_id = await ask_refund(tx, order_id, payment_id, amount_cents, reason, stored)
+    refund_id = await ask_refund(
+        tx, order_id, payment_id, amount_cents, reason, stored, shipping_cents=shipping_cents
+    )
     if lines:
         await tx.execute(
             insert(RefundLine),
@@ -312,6 +336,30 @@ async def refund_order(
         data={"refund": refund_id, "amount_cents": amount_cents, "key": key},
     )
     return await refund_json(tx, order_id, refund_id)
+
+
+async def refunded_units(tx: Tx, order_id: str) -> dict[int, int]:
+    """Units of each line of the order that refunds by lines gave back so far."""
+    rows = await tx.execute(
+        select(RefundLine.product_id, func.sum(RefundLine.quantity).label("units"))
+        .join(Refund, Refund.id == RefundLine.refund_id)
+        .where(Refund.order_id == order_id)
+        .group_by(RefundLine.product_id)
+    )
+    return {row.product_id: int(row.units) for row in rows}
+
+
+async def shipping_left(tx: Tx, order_id: str) -> int:
+    """The order's shipping, when no refund gave it back yet; a 400 otherwise."""
+    charged = await tx.scalar(select(Order.shipping_cents).where(Order.id == order_id))
+    given = await tx.scalar(
+        select(func.coalesce(func.sum(Refund.shipping_cents), 0)).where(Refund.order_id == order_id)
+    )
+    if not charged:
+        raise BadRequest("This order has no shipping to refund.")
+    if int(given or 0) >= charged:
+        raise BadRequest("The shipping of this order was already refunded.")
+    return int(charged) - int(given or 0)
 
 
 async def put_back(
