@@ -277,6 +277,11 @@ async def public_methods(tx: Tx) -> list[dict[str, Any]]:
     ]
 
 
+async def public_method_rows(tx: Tx) -> list[Any]:
+    """The active methods' rows, in their order of display (for the storefront's pages)."""
+    return list(await tx.execute(_methods_statement(True)))
+
+
 async def get_method(tx: Tx, code: str) -> dict[str, Any]:
     row = (
         await tx.execute(
