@@ -21,6 +21,7 @@ from shopkeep.http import JSON, BodySizeLimit
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, shop
 from shopkeep.web.admin import pages as admin
+from shopkeep.web.admin import pricing as admin_pricing
 from shopkeep.web.admin import products as admin_products
 from shopkeep.web.grid_cache import GridPageCache
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
@@ -147,7 +148,7 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders, sell, admin, admin_products):
+    for module in (shop, cart, orders, sell, admin, admin_products, admin_pricing):
         app.include_router(module.router)
     return app
 
