@@ -365,3 +365,44 @@ async def test_refunding_every_line_and_the_shipping_in_any_order_returns_the_to
 
 async def _create_code(tx: Tx, values: dict[str, Any]) -> None:
     await pricing.create_code(tx, values)
+
+
+async def test_a_failed_payment_and_a_cancel_give_the_use_back_and_a_refund_does_not(
+    client: httpx.AsyncClient, staff: dict[str, str]
+) -> None:
+    await new_code(client, staff, code="ONEUSE", usage_limit=1, once_per_email=True)
+
+    async def uses() -> int:
+        found: int = (await client.get("/admin/discount-codes/oneuse", headers=staff)).json()[
+            "uses"
+        ]
+        return found
+
+    async def placed() -> dict[str, Any]:
+        cart_id = await cart_with(client, (KEYBOARD, 1))
+        response = await client.post(f"/cart/{cart_id}/checkout", json=body(discount_code="oneuse"))
+        assert response.status_code == 200, response.text
+        order: dict[str, Any] = response.json()
+        return order
+
+    failed = await placed()
+    payment = {"order_id": failed["order_id"], "amount": failed["total"]}
+    await confirm(client, {**payment, "payment_id": "pay_f", "status": "failed"})
+    assert await uses() == 0
+    paid = await placed()
+    payment = {"order_id": paid["order_id"], "amount": paid["total"]}
+    assert (
+        await confirm(client, {**payment, "payment_id": "pay_p", "status": "success"})
+    ).status_code == 200
+    refund = await client.post(
+        f"/admin/orders/{paid['order_id']}/refunds",
+        json={"amount": 1},
+        headers={**staff, "Idempotency-Key": "r1"},
+    )
+    assert refund.status_code == 201, refund.text
+    assert await uses() == 1  # a refund keeps the use
+    cancelled = await client.post(f"/admin/orders/{paid['order_id']}/cancel", headers=staff)
+    assert cancelled.status_code == 200, cancelled.text
+    assert await uses() == 0
+    await placed()  # the same address may use it again
+    assert await uses() == 1
