@@ -15,6 +15,7 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.migrate import upgrade, upgrade_sandbox
+from shopkeep.pricing import service as pricing
 from shopkeep.store.app import create_app
 from tests.invariants import assert_movements_balance
 from tests.postgres import find_bindir, postgres_server
@@ -65,6 +66,7 @@ async def session_database(database_url: str) -> AsyncIterator[Database]:
 async def load_demo_catalog(database: Database) -> None:
     await database.write(seed.reset_store)
     await database.write(seed.ensure_categories)
+    await database.write(pricing.ensure_demo_methods)
     await database.write(seed.insert_products, 1, list(DEMO_PRODUCTS))
     await database.write(seed.sync_product_ids)
 

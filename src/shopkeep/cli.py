@@ -25,6 +25,7 @@ from shopkeep.mail.sender import MailSender
 from shopkeep.mail.transport import transport_for
 from shopkeep.migrate import upgrade, upgrade_sandbox
 from shopkeep.orders.service import expire_orders
+from shopkeep.pricing import service as pricing
 from shopkeep.sellers import accounts as seller_accounts
 from shopkeep.serving import App, run_alone, serve_apart
 from shopkeep.staff import accounts as staff_accounts
@@ -78,6 +79,7 @@ async def _load_catalog(settings: Settings, *, total: int, reset: bool) -> int:
                 "the catalog already has products; add --reset to replace everything"
             )
         await database.write(seed.ensure_categories)
+        await database.write(pricing.ensure_demo_methods)
         loaded = 0
         with typer.progressbar(
             length=total, label="Loading products", hidden=total < 10_000

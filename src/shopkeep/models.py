@@ -9,6 +9,7 @@ from shopkeep.inventory.models import StockMovement
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
 from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
+from shopkeep.pricing.models import DiscountCode, DiscountUse, ShippingMethod
 from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
 from shopkeep.sellers.models import Seller
 from shopkeep.staff.models import Staff
@@ -19,6 +20,8 @@ __all__ = [
     "Cart",
     "CartItem",
     "Category",
+    "DiscountCode",
+    "DiscountUse",
     "LoginAttempts",
     "Order",
     "OrderCustomer",
@@ -34,6 +37,7 @@ __all__ = [
     "Seller",
     "Shipment",
     "ShipmentLine",
+    "ShippingMethod",
     "Staff",
     "StockMovement",
 ]

@@ -153,7 +153,7 @@ def test_a_declined_card_fails_the_order_and_trying_again_pays(shopper: Shopper)
     page.get_by_label("Card number").fill("4242 4242 4242 4241")
     page.get_by_label("Expiry date").fill("12/40")
     page.get_by_label("Security code").fill("123")
-    page.get_by_role("button", name="Pay $19.99").click()
+    page.get_by_role("button", name="Pay $24.98").click()  # 19.99 + standard shipping
     expect(page.get_by_role("alert")).to_contain_text("This card number is not valid")
     expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
     shopper.snap("card-number-error")

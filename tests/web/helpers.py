@@ -22,6 +22,7 @@ CUSTOMER = {
     "country": "GB",
     "phone": "",
     "note": "",
+    "shipping_method": "standard",
 }
 
 

@@ -166,6 +166,7 @@ async def refund_order(
         lines=body.units(),
         reason=body.reason,
         actor=staff.username,
+        shipping=body.shipping,
     )
     kick(request, "refund_jobs")
     return JSON(refund, status_code=201)

@@ -19,7 +19,7 @@ from shopkeep.admin.orders import OrderFilter
 from shopkeep.catalog.schemas import MAX_PAGE
 from shopkeep.fulfilment.service import Tracking, Units
 from shopkeep.money import MAX_AMOUNT
-from shopkeep.orders.schemas import OrderItemOut, OrderOut, ShipmentPublic
+from shopkeep.orders.schemas import OrderLineOut, OrderOut, ShipmentPublic
 from shopkeep.refunds.service import RefundUnits
 
 ShipmentOut = ShipmentPublic
@@ -98,7 +98,7 @@ class OrderPage(BaseModel):
     orders: list[OrderSummary]
 
 
-class StaffOrderItem(OrderItemOut):
+class StaffOrderItem(OrderLineOut):
     seller_id: int | None = Field(description="null: the shop's own catalog.")
     seller: str | None = Field(description="The seller's username; null for the shop.")
     stock_now: int = Field(description="The product's stock on the shelf now.")
@@ -182,11 +182,15 @@ class RefundIn(BaseModel):
     amount: Decimal | None = Field(default=None, gt=0, le=MAX_AMOUNT)
     lines: list[RefundUnitsIn] | None = Field(default=None, min_length=1, max_length=500)
     reason: str = Field(default="", max_length=500)
+    shipping: bool = Field(
+        default=False,
+        description="Also give back the order's shipping (once), with or without lines.",
+    )
 
     @model_validator(mode="after")
     def _one_of(self) -> RefundIn:
-        if (self.amount is None) == (self.lines is None):
-            raise ValueError("give either amount or lines")
+        if (self.amount is None) == (self.lines is None and not self.shipping):
+            raise ValueError("give either amount, or lines and/or shipping")
         return self
 
     def units(self) -> list[RefundUnits] | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from shopkeep.carts import service
 from shopkeep.carts.schemas import (
@@ -15,6 +17,7 @@ from shopkeep.carts.schemas import (
 )
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON
+from shopkeep.pricing import service as pricing
 from shopkeep.store.deps import DatabaseDep, IdInPath
 
 router = APIRouter(prefix="/cart", tags=["cart"])
@@ -26,8 +29,19 @@ async def create_cart(database: DatabaseDep) -> Response:
 
 
 @router.get("/{cart_id}", response_model=CartOut, responses=error_responses(404))
-async def get_cart(database: DatabaseDep, cart_id: str) -> Response:
-    return JSON(await database.read(service.get_cart, cart_id))
+async def get_cart(
+    database: DatabaseDep,
+    cart_id: str,
+    shipping_method: Annotated[str | None, Query(max_length=40)] = None,
+    discount_code: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The cart at today's prices. With `shipping_method` or `discount_code` (either may be
+    empty), a preview of checkout: `subtotal`, `discount`, `shipping`, and `total` to pay; a
+    code or method that cannot be used is left out, with a sentence in `discount_error` or
+    `shipping_error`."""
+    if shipping_method is None and discount_code is None:
+        return JSON(await database.read(service.get_cart, cart_id))
+    return JSON(await database.read(pricing.preview_cart, cart_id, shipping_method, discount_code))
 
 
 @router.post("/{cart_id}/items", response_model=CartLine, responses=error_responses(400, 404))

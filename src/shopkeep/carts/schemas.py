@@ -37,7 +37,18 @@ class CartItemOut(BaseModel):
 class CartOut(BaseModel):
     cart_id: str
     items: list[CartItemOut]
-    total: float
+    total: float = Field(
+        description="The lines' total; in a preview, what checkout would charge: "
+        "subtotal - discount + shipping."
+    )
+    # Only in a preview (`shipping_method` or `discount_code` asked):
+    subtotal: float | None = None
+    discount: float | None = None
+    shipping: float | None = None
+    shipping_method: str | None = None
+    discount_code: str | None = Field(default=None, description="The code applied, if any.")
+    discount_error: str | None = Field(default=None, description="Why the code was not applied.")
+    shipping_error: str | None = Field(default=None, description="Why the method is unknown.")
 
 
 class ItemRemoved(BaseModel):

@@ -18,6 +18,8 @@ from shopkeep.inventory.models import StockMovement
 from shopkeep.mail.models import OutboxMail
 from shopkeep.orders.models import Order, OrderCustomer, OrderEvent, OrderLine
 from shopkeep.payments.models import Payment, PaymentCancellation, PaymentEvent
+from shopkeep.pricing.models import DiscountCode, DiscountUse, ShippingMethod
+from shopkeep.pricing.service import ensure_demo_methods
 from shopkeep.refunds.models import AppliedRefund, Refund
 from shopkeep.sellers.models import Seller
 from shopkeep.staff.models import Staff
@@ -30,8 +32,8 @@ async def catalog_is_empty(tx: Tx) -> bool:
 
 
 async def reset_store(tx: Tx) -> None:
-    """Remove every product (and its stock movements), cart, order, payment record, seller and
-    staff member: a clean shop."""
+    """Remove every product (and its stock movements), cart, order, payment record, seller,
+    staff member, shipping method and discount code: a clean shop."""
     for model in (
         StockMovement,
         PaymentEvent,
@@ -41,6 +43,9 @@ async def reset_store(tx: Tx) -> None:
         PaymentCancellation,
         Refund,
         AppliedRefund,
+        DiscountUse,
+        DiscountCode,
+        ShippingMethod,
         OrderEvent,
         OrderLine,
         Order,
@@ -106,6 +111,7 @@ async def load_demo_catalog_if_empty(tx: Tx) -> int:
     if not await catalog_is_empty(tx):
         return 0
     await ensure_categories(tx)
+    await ensure_demo_methods(tx)
     await insert_products(tx, 1, list(DEMO_PRODUCTS))
     await sync_product_ids(tx)
     return len(DEMO_PRODUCTS)

@@ -22,6 +22,7 @@ from shopkeep.money import display
 from shopkeep.orders import events
 from shopkeep.orders import service as orders
 from shopkeep.orders.models import CANCELLED, PAID, PENDING_PAYMENT, Order
+from shopkeep.pricing import service as pricing
 from shopkeep.refunds import service as refunds
 
 CANCELLED_MESSAGE = "Cancelled by the shop; the items went back on the shelf."
@@ -51,6 +52,7 @@ async def cancel_order(tx: Tx, order_id: str, *, actor: str) -> dict[str, Any]:
             await refunds.put_back(
                 tx, order_id, back, actor=actor, reason=CANCELLED_MESSAGE, kind=RELEASE
             )
+        await pricing.give_back(tx, order_id)
         left = 0 if payment_id is None else await refunds.refundable(tx, order_id, payment_id)
         message = CANCELLED_MESSAGE
         if payment_id is not None and left > 0:

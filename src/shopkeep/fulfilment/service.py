@@ -57,6 +57,7 @@ async def order_lines(tx: Tx, order_id: str) -> dict[int, Any]:
             OrderLine.quantity,
             OrderLine.shipped_quantity,
             OrderLine.restocked_quantity,
+            OrderLine.discount_cents,
         )
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.product_id)

@@ -35,10 +35,7 @@ ONE_LINE = r"^[^\x00-\x1f\x7f\x85\u2028\u2029]*$"
 # A note may span lines, but holds no other control character.
 NOTE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 PHONE = r"^[0-9+()./ -]*$"
-LATER_FIELDS = {
-    "shipping_method": "shipping methods",
-    "discount_code": "discount codes",
-}
+CHOICE_MAX = 40  # characters of a shipping method's or a discount code's code
 
 
 def _checked_email(value: str) -> str:
@@ -113,13 +110,9 @@ class CustomerDetails(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _not_yet_offered(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for name, what in LATER_FIELDS.items():
-                if name in data:
-                    raise ValueError(f"this shop does not offer {what} yet: leave {name} out")
-            if data.get("note") is None and "note" in data:
-                data = {**data, "note": ""}
+    def _null_note_is_empty(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("note") is None and "note" in data:
+            data = {**data, "note": ""}
         return data
 
     def snapshot(self) -> dict[str, str]:
@@ -136,6 +129,24 @@ class CustomerDetails(BaseModel):
             "phone": address.phone,
             "note": self.note.strip(),
         }
+
+
+Choice = Annotated[str, StringConstraints(strip_whitespace=True, max_length=CHOICE_MAX)]
+
+
+class CheckoutBody(CustomerDetails):
+    """The optional body of `POST /cart/{id}/checkout`: the customer's details, and the
+    shipping method and discount code, each optional (SPEC §15)."""
+
+    shipping_method: Choice | None = Field(
+        default=None, description="A code of `GET /shipping-methods`; none: no shipping line."
+    )
+    discount_code: Choice | None = Field(default=None, description="Any case.")
+
+    def details(self) -> CustomerDetails:
+        return CustomerDetails.model_validate(
+            self.model_dump(exclude={"shipping_method", "discount_code"})
+        )
 
 
 @cache

@@ -47,6 +47,13 @@ class Order(Base):
     payment_id: Mapped[str | None] = mapped_column(String(64), default=None)
     # Set when money arrived that could not pay the order (refunded automatically).
     needs_attention: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The totals frozen at checkout (SPEC §15): total = subtotal - discount + shipping.
+    subtotal_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    shipping_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    discount_code: Mapped[str | None] = mapped_column(String(40), default=None)
+    shipping_method: Mapped[str | None] = mapped_column(String(40), default=None)
+    shipping_name: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class OrderLine(Base):
@@ -64,6 +71,8 @@ class OrderLine(Base):
     # Units of the line in shipments, and put back on the shelf by refunds or a cancel.
     shipped_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     restocked_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The line's share of the order's discount: the line cost price x quantity - this.
+    discount_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class OrderCustomer(Base):

@@ -21,6 +21,12 @@ class OrderItemOut(BaseModel):
     line_total: float
 
 
+class OrderLineOut(OrderItemOut):
+    discount: float = Field(
+        description="The line's share of the order's discount: the line cost line_total - this."
+    )
+
+
 class OrderEventOut(BaseModel):
     at: str
     kind: str
@@ -48,8 +54,14 @@ class ShipmentPublic(BaseModel):
 class OrderOut(BaseModel):
     order_id: str
     cart_id: str
-    items: list[OrderItemOut]
-    total: float
+    items: list[OrderLineOut]
+    total: float = Field(description="subtotal - discount + shipping: what the payment is for.")
+    subtotal: float
+    discount: float
+    shipping: float
+    discount_code: str | None
+    shipping_method: str | None = Field(description="The method's code; null: no shipping line.")
+    shipping_name: str | None
     currency: str
     status: str
     created_at: str

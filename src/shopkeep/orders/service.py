@@ -35,6 +35,7 @@ from shopkeep.orders.models import (
     OrderLine,
 )
 from shopkeep.payments import records
+from shopkeep.pricing import service as pricing
 
 CHECKOUT_MESSAGE = "Send order_id and total to the payments backend to complete purchase."
 
@@ -74,14 +75,23 @@ class PlacedOrder:
 
 
 async def checkout(
-    tx: Tx, cart_id: str, ttl: timedelta, details: CustomerDetails | None = None
+    tx: Tx,
+    cart_id: str,
+    ttl: timedelta,
+    details: CustomerDetails | None = None,
+    *,
+    shipping_method: str | None = None,
+    discount_code: str | None = None,
 ) -> dict[str, Any]:
     """Reserve every line's stock and create a `pending_payment` order, all or nothing, with
-    the customer's details (already validated) as its snapshot.
+    the customer's details (already validated) as its snapshot, and its totals with the
+    shipping method and the discount code (whose use it takes), frozen from now on.
 
     A pending order the cart already had is replaced: its stock goes back first.
     """
-    order = await _place_order(tx, cart_id, ttl, details)
+    order = await _place_order(
+        tx, cart_id, ttl, details, shipping_method=shipping_method, discount_code=discount_code
+    )
     return {
         "order_id": order.order_id,
         "total": as_json_number(order.total_cents),
@@ -99,7 +109,13 @@ async def checkout_and_mark_paid(tx: Tx, cart_id: str, ttl: timedelta) -> Placed
 
 
 async def _place_order(
-    tx: Tx, cart_id: str, ttl: timedelta, details: CustomerDetails | None = None
+    tx: Tx,
+    cart_id: str,
+    ttl: timedelta,
+    details: CustomerDetails | None = None,
+    *,
+    shipping_method: str | None = None,
+    discount_code: str | None = None,
 ) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
     await lock_open_cart(tx, cart_id)
@@ -120,6 +136,15 @@ async def _place_order(
     for line in lines:
         if line.quantity > line.stock:
             raise OutOfStock(line.name, line.quantity, line.stock)
+    email = None if details is None else details.email
+    priced = await pricing.price(
+        tx,
+        [line.price_cents * line.quantity for line in lines],
+        shipping_method_code=shipping_method,
+        code=discount_code,
+        email=email,
+    )
+    amounts = priced.totals
 
     # The conditional update is the guarantee; the check above only names the short line.
     reserved = await tx.execute(_reserve_statement(), {"cart_id": cart_id})
@@ -128,7 +153,7 @@ async def _place_order(
 
     now = utcnow()
     order_id = new_id()
-    total_cents = sum(line.price_cents * line.quantity for line in lines)
+    total_cents = amounts.total_cents
     await tx.execute(
         _ORDERS.insert(),
         {
@@ -136,6 +161,12 @@ async def _place_order(
             "cart_id": cart_id,
             "status": PENDING_PAYMENT,
             "total_cents": total_cents,
+            "subtotal_cents": amounts.subtotal_cents,
+            "discount_cents": amounts.discount_cents,
+            "shipping_cents": amounts.shipping_cents,
+            "discount_code": None if priced.code is None else priced.code.code,
+            "shipping_method": None if priced.method is None else priced.method.code,
+            "shipping_name": None if priced.method is None else priced.method.name,
             "currency": "USD",
             "created_at": now,
             "updated_at": now,
@@ -151,14 +182,18 @@ async def _place_order(
                 "name": line.name,
                 "unit_price_cents": line.price_cents,
                 "quantity": line.quantity,
+                "discount_cents": line_discount,
             }
-            for line in lines
+            for line, line_discount in zip(lines, amounts.line_discounts, strict=True)
         ],
     )
     # The reservation's movements, one per line, from the lines just written.
     await inventory.record_reserved(tx, order_id)
     if details is not None:
         await tx.execute(_ORDER_CUSTOMERS.insert(), {"order_id": order_id, **details.snapshot()})
+    if priced.code is not None:
+        # After the products: the lock order is cart, orders, products, then the code.
+        await pricing.take_use(tx, priced.code, order_id, email)
     return PlacedOrder(order_id=order_id, total_cents=total_cents)
 
 
@@ -169,7 +204,13 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
     if order is None:
         raise OrderNotFound()
     lines = await tx.execute(
-        select(OrderLine.product_id, OrderLine.name, OrderLine.unit_price_cents, OrderLine.quantity)
+        select(
+            OrderLine.product_id,
+            OrderLine.name,
+            OrderLine.unit_price_cents,
+            OrderLine.quantity,
+            OrderLine.discount_cents,
+        )
         .where(OrderLine.order_id == order_id)
         .order_by(OrderLine.product_id)
     )
@@ -184,10 +225,17 @@ async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
                 "price": as_json_number(line.unit_price_cents),
                 "quantity": line.quantity,
                 "line_total": as_json_number(line.unit_price_cents * line.quantity),
+                "discount": as_json_number(line.discount_cents),
             }
             for line in lines
         ],
         "total": as_json_number(order.total_cents),
+        "subtotal": as_json_number(order.subtotal_cents),
+        "discount": as_json_number(order.discount_cents),
+        "shipping": as_json_number(order.shipping_cents),
+        "discount_code": order.discount_code,
+        "shipping_method": order.shipping_method,
+        "shipping_name": order.shipping_name,
         "currency": order.currency,
         "status": order.status,
         "created_at": order.created_at.isoformat(),
@@ -365,6 +413,7 @@ async def _close_pending(
         return 0
     await _lock_products(tx, [order_id])
     await inventory.release_order(tx, order_id, message or _CLOSED[status], actor=actor)
+    await pricing.give_back(tx, order_id)
     await events.record(tx, order_id, status, message or _CLOSED[status], actor=actor)
     # Its hosted payment, if one is open, can no longer pay it.
     await records.cancel_open_payments(tx, order_id)

@@ -22,6 +22,8 @@ class Refund(JobColumns, Base):
     reason: Mapped[str] = mapped_column(Text)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     provider_refund_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The part of the amount that gives back the order's shipping (once per order).
+    shipping_cents: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -35,6 +35,7 @@ from shopkeep.orders import events
 from shopkeep.orders.models import CANCELLED, PAID, Order, OrderEvent, OrderLine
 from shopkeep.payments import records
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.pricing.totals import refund_of_units
 from shopkeep.refunds.models import AppliedRefund, Refund, RefundLine
 
 REFUNDS = cast(Table, Refund.__table__)
@@ -255,7 +256,14 @@ def units_left_sentence(name: str, left: int, asked: int) -> str:
 
 
 async def ask_refund(
-    tx: Tx, order_id: str, payment_id: str, amount_cents: int, reason: str, key: str
+    tx: Tx,
+    order_id: str,
+    payment_id: str,
+    amount_cents: int,
+    reason: str,
+    key: str,
+    *,
+    shipping_cents: int = 0,
 ) -> int:
     """Write the job that refunds `amount_cents` of the payment (after the commit); its id."""
     now = utcnow()
@@ -271,6 +279,7 @@ async def ask_refund(
             created_at=now,
             state=jobs.WAITING,
             attempts=0,
+            shipping_cents=shipping_cents,
         )
         .returning(REFUNDS.c.id)
     )
@@ -287,11 +296,14 @@ async def refund_order(
     lines: list[RefundUnits] | None = None,
     reason: str = "",
     actor: str,
+    shipping: bool = False,
 ) -> dict[str, Any]:
     """Refund part of a paid order, once per `key`: the same key again (even at the same
     time) gets the first refund back and refunds nothing more. Capped at charged - refunded;
     a line's units refunded never exceed those sold, and units put back on the shelf never
-    exceed those sold minus those already put back."""
+    exceed those sold minus those already put back. Units of a line return what they cost
+    after the order's discount (`pricing.refund_of_units`), and `shipping` adds the order's
+    shipping, once: refunding every line and the shipping returns the total."""
     status, _, payment_id = await locked_status(tx, order_id)
     # After the lock: a request with the same key that held it before us has committed.
     stored = staff_key(order_id, key)
@@ -318,7 +330,15 @@ async def refund_order(
             left_units = line.quantity - refunded.get(units.product_id, 0)
             if units.quantity > left_units:
                 raise BadRequest(units_left_sentence(line.name, left_units, units.quantity))
-            amount_cents += line.unit_price_cents * units.quantity
+            amount_cents += refund_of_units(
+                line.unit_price_cents * line.quantity,
+                line.discount_cents,
+                line.quantity,
+                refunded.get(units.product_id, 0),
+                units.quantity,
+            )
+    shipping_cents = await shipping_left(tx, order_id) if shipping else 0
+    amount_cents = (amount_cents or 0) + shipping_cents
     assert amount_cents is not None
     left = await refundable(tx, order_id, payment_id)
     if amount_cents > left:
@@ -326,7 +346,9 @@ async def refund_order(
             f"The refund ({display(amount_cents)}) is more than what is left to refund "
             f"({display(left)})."
         )
-    refund_id = await ask_refund(tx, order_id, payment_id, amount_cents, reason, stored)
+    refund_id = await ask_refund(
+        tx, order_id, payment_id, amount_cents, reason, stored, shipping_cents=shipping_cents
+    )
     if lines:
         await tx.execute(
             insert(RefundLine),
@@ -354,6 +376,19 @@ async def refund_order(
         data={"refund": refund_id, "amount_cents": amount_cents, "key": key},
     )
     return await refund_json(tx, order_id, refund_id)
+
+
+async def shipping_left(tx: Tx, order_id: str) -> int:
+    """The order's shipping, when no refund gave it back yet; a 400 otherwise."""
+    charged = await tx.scalar(select(Order.shipping_cents).where(Order.id == order_id))
+    given = await tx.scalar(
+        select(func.coalesce(func.sum(Refund.shipping_cents), 0)).where(Refund.order_id == order_id)
+    )
+    if not charged:
+        raise BadRequest("This order has no shipping to refund.")
+    if int(given or 0) >= charged:
+        raise BadRequest("The shipping of this order was already refunded.")
+    return int(charged) - int(given or 0)
 
 
 async def put_back(

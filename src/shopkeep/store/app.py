@@ -20,6 +20,8 @@ from shopkeep.mail.api import router as mail_router
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
+from shopkeep.pricing.api import admin_router as pricing_admin_router
+from shopkeep.pricing.api import router as pricing_router
 from shopkeep.refunds.api import router as refunds_router
 from shopkeep.sellers.api import router as sellers_router
 from shopkeep.staff.api import router as staff_router
@@ -85,6 +87,8 @@ def create_app(
         admin_router,
         inventory_router,
         mail_router,
+        pricing_router,
+        pricing_admin_router,
     ):
         app.include_router(router)
     return app

@@ -22,6 +22,7 @@ from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, sell_orders, shop
 from shopkeep.web.admin import mail as admin_mail
 from shopkeep.web.admin import pages as admin
+from shopkeep.web.admin import pricing as admin_pricing
 from shopkeep.web.admin import products as admin_products
 from shopkeep.web.grid_cache import GridPageCache
 from shopkeep.web.pages import STATIC_DIR, Badge, Renderer, cart_badge, cart_id_of
@@ -148,7 +149,17 @@ def create_app(
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    for module in (shop, cart, orders, sell, sell_orders, admin, admin_products, admin_mail):
+    for module in (
+        shop,
+        cart,
+        orders,
+        sell,
+        sell_orders,
+        admin,
+        admin_products,
+        admin_mail,
+        admin_pricing,
+    ):
         app.include_router(module.router)
     return app
 

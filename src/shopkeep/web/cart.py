@@ -17,12 +17,15 @@ from shopkeep.catalog import service as catalog
 from shopkeep.db import Tx
 from shopkeep.errors import BadRequest
 from shopkeep.http import JSON
+from shopkeep.pricing import service as pricing
+from shopkeep.pricing.service import Preview
 from shopkeep.web.deps import CheckedForm, DatabaseDep, RendererDep
 from shopkeep.web.forms import FormError, parse_id, parse_quantity, safe_next
 from shopkeep.web.pages import Badge, cart_badge, cart_id_of, forget_cart, redirect, remember_cart
 from shopkeep.web.shop import render_product
 
 router = APIRouter()
+CODE_FIELD_MAX = 100
 
 
 class AddRefused(BadRequest):
@@ -162,10 +165,30 @@ def _wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
+async def with_code(tx: Tx, cart_id: str | None, code: str) -> tuple[CartView, Preview | None]:
+    """The cart, and its totals with the discount code typed on the cart page (if any)."""
+    view = await cart_view(tx, cart_id)
+    if not code:
+        return view, None
+    line_cents = [line.line_cents for line in view.lines if line.available]
+    return view, await pricing.preview(tx, line_cents, None, code)
+
+
 @router.get("/cart", response_class=HTMLResponse)
 async def cart_page(request: Request, database: DatabaseDep, renderer: RendererDep) -> Response:
-    view = await database.read(cart_view, cart_id_of(request))
-    return renderer.page(request, "cart.html", {"view": view}, badge=view.badge)
+    code = request.query_params.get("discount_code", "").strip()[:CODE_FIELD_MAX]
+    view, quote = await database.read(with_code, cart_id_of(request), code)
+    errors = {"discount_code": quote.discount_error} if quote and quote.discount_error else {}
+    context = {
+        "view": view,
+        "code": code,
+        "quote": quote,
+        "errors": errors,
+        "focus": "discount_code" if errors else "",
+    }
+    return renderer.page(
+        request, "cart.html", context, badge=view.badge, status=400 if errors else 200
+    )
 
 
 @router.post("/cart/items")
@@ -220,7 +243,13 @@ async def change_quantity(
         return renderer.page(
             request,
             "cart.html",
-            {"view": view, "line_errors": {parsed: message}, "typed": {parsed: typed}},
+            {
+                "view": view,
+                "line_errors": {parsed: message},
+                "typed": {parsed: typed},
+                "errors": {},
+                "focus": "",
+            },
             badge=view.badge,
             status=400,
         )

@@ -7,6 +7,7 @@ which brings them back to the order page.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,12 +16,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
 from shopkeep.carts import service as carts
-from shopkeep.db import Tx
+from shopkeep.db import Database, Tx
 from shopkeep.orders import service as orders
 from shopkeep.orders.details import NOTE_MAX, country_name, country_names
 from shopkeep.orders.models import CANCELLED, EXPIRED, PAID, PAYMENT_FAILED, PENDING_PAYMENT
 from shopkeep.payments import hosted
 from shopkeep.payments.client import PaymentProviderError, PaymentProviderUnavailable
+from shopkeep.pricing import service as pricing
 from shopkeep.refunds import service as refunds
 from shopkeep.web import format
 from shopkeep.web.cart import CartView, cart_view
@@ -118,6 +120,9 @@ class OrderView:
     shipments: tuple[dict[str, Any], ...] = ()
     # What the shop did with the order after payment, oldest first, in the shopper's words.
     steps: tuple[dict[str, Any], ...] = ()
+    # Subtotal, discount and shipping, for an order placed with a method or a code.
+    amounts: dict[str, Any] | None = None
+    shipping_name: str = ""
 
     @property
     def cancelled_by_shop(self) -> bool:
@@ -145,6 +150,8 @@ async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
         customer=await orders.customer_of(tx, order_id),
         fulfilment_status=order["fulfilment_status"],
         shipments=tuple(order["shipments"]),
+        amounts=_amounts(order),
+        shipping_name=order["shipping_name"] or "",
         steps=tuple(
             {**event, "at": datetime.fromisoformat(event["at"])}
             for event in order["history"]
@@ -152,6 +159,17 @@ async def order_view(tx: Tx, order_id: str, cart_id: str | None) -> OrderView:
             and not (event["kind"] == CANCELLED and event["actor"] == "system")
         ),
     )
+
+
+def _amounts(order: dict[str, Any]) -> dict[str, Any] | None:
+    if order["shipping_method"] is None and order["discount_code"] is None:
+        return None
+    return {
+        "subtotal_cents": format.cents_of(order["subtotal"]),
+        "discount_cents": format.cents_of(order["discount"]),
+        "shipping_cents": format.cents_of(order["shipping"]) if order["shipping_method"] else None,
+        "code": order["discount_code"] or "",
+    }
 
 
 # The public events the order page lists as steps after payment.
@@ -190,25 +208,74 @@ async def returning_shopper(tx: Tx, order_id: str | None) -> dict[str, str]:
     return customer_values(customer)
 
 
-def _checkout_page(
+@dataclass(frozen=True, slots=True)
+class Choices:
+    """The shipping method and the discount code as the shopper chose or typed them."""
+
+    shipping_method: str = ""
+    discount_code: str = ""
+
+    @classmethod
+    def of(cls, source: Mapping[str, str]) -> Choices:
+        # Bounded: anything longer than a code is refused by name, shortened.
+        return cls(
+            shipping_method=source.get("shipping_method", "").strip()[:CHOICE_FIELD_MAX],
+            discount_code=source.get("discount_code", "").strip()[:CHOICE_FIELD_MAX],
+        )
+
+
+CHOICE_FIELD_MAX = 100
+CHOOSE_METHOD = "Choose how your order is shipped."
+CHECKOUT_FIELDS = (*CUSTOMER_FIELDS, "shipping_method", "discount_code")
+
+
+async def checkout_quote(
+    tx: Tx, view: CartView, choices: Choices, *, preselect: bool = False
+) -> dict[str, Any]:
+    """The shipping methods to choose from and the cart's totals with the shopper's choices;
+    with `preselect`, a page opened without a method starts with the first one chosen."""
+    methods = await pricing.public_method_rows(tx)
+    if preselect and not choices.shipping_method and methods:
+        choices = Choices(methods[0].code, choices.discount_code)
+    line_cents = [line.line_cents for line in view.lines if line.available]
+    shown = await pricing.preview(
+        tx, line_cents, choices.shipping_method or None, choices.discount_code or None
+    )
+    return {"methods": methods, "quote": shown, "choices": choices}
+
+
+async def _checkout_page(
     request: Request,
     renderer: Renderer,
+    database: Database,
     view: CartView,
     values: dict[str, str],
+    choices: Choices,
     *,
     errors: dict[str, str] | None = None,
     error: str = "",
     status: int = 200,
+    preselect: bool = False,
 ) -> Response:
-    errors = errors or {}
+    errors = dict(errors or {})
+    quoted = await database.read(checkout_quote, view, choices, preselect=preselect)
+    quote = quoted["quote"]
+    # A refused code or method is said next to its field (unless something else already is).
+    if quote.discount_error:
+        errors.setdefault("discount_code", quote.discount_error)
+    if quote.shipping_error:
+        errors.setdefault("shipping_method", quote.shipping_error)
     context = {
         "view": view,
         "error": error,
         "values": values,
         "errors": errors,
-        "focus": next((name for name in CUSTOMER_FIELDS if name in errors), ""),
+        "focus": next((name for name in CHECKOUT_FIELDS if name in errors), ""),
         "countries": country_names(),
         "note_max": NOTE_MAX,
+        "choices": quoted["choices"],
+        "methods": quoted["methods"],
+        "quote": quote,
     }
     return renderer.page(request, "checkout.html", context, badge=view.badge, status=status)
 
@@ -217,7 +284,8 @@ def _checkout_page(
 async def checkout_page(request: Request, database: DatabaseDep, renderer: RendererDep) -> Response:
     view = await database.read(cart_view, cart_id_of(request))
     values = await database.read(returning_shopper, last_order_of(request))
-    return _checkout_page(request, renderer, view, values)
+    choices = Choices.of(request.query_params)
+    return await _checkout_page(request, renderer, database, view, values, choices, preselect=True)
 
 
 @router.post("/checkout")
@@ -233,14 +301,28 @@ async def place_order(
     if cart_id is None:
         return redirect(request, "/cart", flash="Your cart is empty.")
     posted = read_customer(form)
-    if posted.details is None:  # nothing is reserved until the form is valid
+    choices = Choices.of(form)
+    if form.get("action") == "totals":  # "Update totals": nothing is placed or reserved
         view = await database.read(cart_view, cart_id)
-        return _checkout_page(
-            request, renderer, view, posted.values, errors=posted.errors, status=400
+        return await _checkout_page(request, renderer, database, view, posted.values, choices)
+    errors = dict(posted.errors)
+    if not choices.shipping_method:
+        errors["shipping_method"] = CHOOSE_METHOD
+    if posted.details is None or errors:  # nothing is reserved until the form is valid
+        view = await database.read(cart_view, cart_id)
+        return await _checkout_page(
+            request, renderer, database, view, posted.values, choices, errors=errors, status=400
         )
     ttl = timedelta(minutes=settings.order_ttl_minutes)
     try:
-        order = await database.write(orders.checkout, cart_id, ttl, posted.details)
+        order = await database.write(
+            orders.checkout,
+            cart_id,
+            ttl,
+            posted.details,
+            shipping_method=choices.shipping_method,
+            discount_code=choices.discount_code or None,
+        )
     except carts.CartNotFound:
         response = redirect(request, "/cart", flash="Your cart is empty.")
         forget_cart(response, request)
@@ -253,7 +335,24 @@ async def place_order(
             "Some items are no longer in stock in the quantity you chose. "
             "Change them in your cart, then place the order."
         )
-        return _checkout_page(request, renderer, view, posted.values, error=error, status=409)
+        return await _checkout_page(
+            request, renderer, database, view, posted.values, choices, error=error, status=409
+        )
+    except (pricing.DiscountRefused, pricing.UnknownShippingMethod) as refused:
+        name = (
+            "discount_code" if isinstance(refused, pricing.DiscountRefused) else "shipping_method"
+        )
+        view = await database.read(cart_view, cart_id)
+        return await _checkout_page(
+            request,
+            renderer,
+            database,
+            view,
+            posted.values,
+            choices,
+            errors={name: refused.detail},
+            status=400,
+        )
     to_payment = await continue_to_payment(request, database, payments, order["order_id"])
     # Next time, this browser's checkout starts with these details (the order id, nothing more).
     remember(to_payment, request, LAST_ORDER_COOKIE, order["order_id"])

@@ -26,7 +26,8 @@
 
   function markBusy(form, submitter, sentAlready) {
     form.setAttribute("aria-busy", "true");
-    var label = form.getAttribute("data-busy-label");
+    var label = (submitter && submitter.getAttribute("data-busy-label")) ||
+      form.getAttribute("data-busy-label");
     var button = submitter || buttonsOf(form)[0];
     if (button && label) {
       button.setAttribute("data-idle-html", button.innerHTML);
@@ -129,6 +130,19 @@
       return;
     }
     markBusy(form, event.submitter);
+  });
+
+  // Checkout: choosing another shipping method updates the totals at once, through the
+  // form's own "Update totals" button (which the page offers without JavaScript too).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target || !target.hasAttribute || !target.hasAttribute("data-recompute")) {
+      return;
+    }
+    var button = target.form && target.form.querySelector("[data-update-totals]");
+    if (button && target.form.requestSubmit) {
+      target.form.requestSubmit(button);
+    }
   });
 
   // On a phone, filters not in use start folded away, leaving the products in view.
