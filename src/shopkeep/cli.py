@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sys
 import time
@@ -28,6 +27,7 @@ from shopkeep.orders.service import expire_orders
 from shopkeep.sellers import accounts as seller_accounts
 from shopkeep.serving import App, run_alone, serve_apart
 from shopkeep.staff import accounts as staff_accounts
+from shopkeep.telemetry.logs import configure_logging
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -353,7 +353,5 @@ def mail_show(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # One line per outgoing request is noise; the outbox logs each delivery itself.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(Settings().log_format)
     app()

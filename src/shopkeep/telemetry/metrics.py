@@ -1,0 +1,163 @@
+"""What `/metrics` shows, in Prometheus' text format.
+
+Counters and histograms live in one registry per process (`PROCESS`): requests by app, route
+template and status, their latency, the shop's events (checkouts, payments, refunds) and the
+background jobs' outcomes. Under several processes (uvicorn `--workers`, or one process per
+unit behind a proxy) each process serves its own numbers: scrape every process, and add them
+up in Prometheus (`sum by (route) (...)`).
+
+Gauges that describe the database (outbox depths and the age of their oldest waiting row, the
+connection pool) are read when `/metrics` is asked for, so they are the same whichever process
+answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Table, func, select
+
+from shopkeep.db import Database, Tx, utcnow
+
+PROCESS = CollectorRegistry(auto_describe=True)
+
+# Latency buckets for a shop: most answers take a few milliseconds.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+REQUESTS = Counter(
+    "shopkeep_http_requests",
+    "HTTP requests answered, by app, method, route template and status.",
+    ("app", "method", "route", "status"),
+    registry=PROCESS,
+)
+LATENCY = Histogram(
+    "shopkeep_http_request_duration_seconds",
+    "Time from a request's arrival to the end of its response, by app, route and status.",
+    ("app", "method", "route", "status"),
+    buckets=LATENCY_BUCKETS,
+    registry=PROCESS,
+)
+CHECKOUTS = Counter(
+    "shopkeep_checkouts",
+    "Checkouts that placed an order (store API, /api and storefront).",
+    ("app",),
+    registry=PROCESS,
+)
+PAYMENTS = Counter(
+    "shopkeep_payments",
+    "Payments started at the provider and payment results the provider confirmed.",
+    ("app", "step"),
+    registry=PROCESS,
+)
+REFUNDS = Counter(
+    "shopkeep_refunds_confirmed",
+    "Refund results the provider confirmed to the store.",
+    ("app",),
+    registry=PROCESS,
+)
+JOBS = Counter(
+    "shopkeep_jobs",
+    "Background job attempts by table (mail_outbox, refunds, payment_cancellations, "
+    "sandbox callbacks) and outcome (done, retry, failed).",
+    ("table", "outcome"),
+    registry=PROCESS,
+)
+
+# The routes whose successful answers are the shop's events: (app, method, route) → counter.
+EVENTS: dict[tuple[str, str, str], tuple[Counter, tuple[str, ...]]] = {
+    ("store", "POST", "/cart/{cart_id}/checkout"): (CHECKOUTS, ()),
+    ("store", "POST", "/api/shopping_cart/{shopping_cart_id}/checkout"): (CHECKOUTS, ()),
+    ("web", "POST", "/checkout"): (CHECKOUTS, ()),
+    ("store", "POST", "/orders/{order_id}/payment"): (PAYMENTS, ("started",)),
+    ("web", "POST", "/orders/{order_id}/pay"): (PAYMENTS, ("started",)),
+    ("store", "POST", "/payments/confirm"): (PAYMENTS, ("confirmed",)),
+    ("store", "POST", "/payments/refunds/confirm"): (REFUNDS, ()),
+}
+
+
+def observe(app: str, method: str, route: str, status: int, seconds: float) -> None:
+    labels = (app, method, route, str(status))
+    REQUESTS.labels(*labels).inc()
+    LATENCY.labels(*labels).observe(seconds)
+    if status < 400 and (event := EVENTS.get((app, method, route))) is not None:
+        counter, extra = event
+        counter.labels(app, *extra).inc()
+
+
+@dataclass(frozen=True, slots=True)
+class Outbox:
+    """A table of background work whose waiting rows `/metrics` counts."""
+
+    name: str
+    table: Table
+    waiting: str  # the value of `state` for rows not yet done
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxDepth:
+    name: str
+    waiting: int
+    oldest_seconds: float
+
+
+async def outbox_depths(tx: Tx, outboxes: Sequence[Outbox]) -> list[OutboxDepth]:
+    now = utcnow()
+    depths = []
+    for outbox in outboxes:
+        c = outbox.table.c
+        row: Any = (
+            await tx.execute(
+                select(func.count(), func.min(c.created_at)).where(c.state == outbox.waiting)
+            )
+        ).one()
+        count, oldest = row[0], row[1]
+        age = (now - oldest).total_seconds() if oldest is not None else 0.0
+        depths.append(OutboxDepth(outbox.name, int(count), max(age, 0.0)))
+    return depths
+
+
+class _Snapshot(Collector):
+    """Gauges read from the database for one scrape."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = list(families)
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self.families
+
+
+def _gauges(depths: Sequence[OutboxDepth], pool: dict[str, int]) -> list[Metric]:
+    waiting = GaugeMetricFamily(
+        "shopkeep_outbox_waiting", "Rows of background work not yet done.", labels=("outbox",)
+    )
+    oldest = GaugeMetricFamily(
+        "shopkeep_outbox_oldest_age_seconds",
+        "Age of the oldest row not yet done (0 when none waits).",
+        labels=("outbox",),
+    )
+    for depth in depths:
+        waiting.add_metric((depth.name,), depth.waiting)
+        oldest.add_metric((depth.name,), depth.oldest_seconds)
+    connections = GaugeMetricFamily(
+        "shopkeep_db_pool_connections",
+        "This process's database connections by state (SQLite: idle kept connections and "
+        "writes waiting for the group commit; PostgreSQL: the pool's size, checked out, "
+        "overflow).",
+        labels=("state",),
+    )
+    for state, value in pool.items():
+        connections.add_metric((state,), value)
+    return [waiting, oldest, connections]
+
+
+async def exposition(database: Database, outboxes: Sequence[Outbox]) -> bytes:
+    """The text `/metrics` answers: this process's counters, then the database's gauges."""
+    depths = await database.read(outbox_depths, outboxes)
+    scrape = CollectorRegistry(auto_describe=False)
+    scrape.register(_Snapshot(_gauges(depths, database.pool_status())))
+    return generate_latest(PROCESS) + generate_latest(scrape)
