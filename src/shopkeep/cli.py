@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 import time
@@ -131,9 +132,9 @@ def serve(
     _prepare(settings)
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     store_url = _address(host, store_port)
-    typer.echo(f"Storefront       {_address(host, web_port)}")
-    typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
-    typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
+    _announce(f"Storefront       {_address(host, web_port)}")
+    _announce(f"Store API        {store_url}   (docs: {store_url}/docs)")
+    _announce(f"Payment sandbox  {_address(host, payments_port)}")
     _say_where_mail_goes(settings)
     apps = [App("web", web_port), App("store", store_port), App("payments", payments_port)]
     raise typer.Exit(serve_apart(apps, host, env))
@@ -148,7 +149,7 @@ def store(
     """Run the store API alone (migrates and seeds an empty database first)."""
     settings = Settings()
     _prepare(settings)
-    typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
+    _announce(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
     _say_where_mail_goes(settings)
     run_alone("store", host, port, workers)
 
@@ -162,7 +163,7 @@ def payments(
     """Run the payment sandbox alone (with its own database, migrated first)."""
     settings = Settings()
     upgrade_sandbox(settings.resolved_sandbox_database_url)
-    typer.echo(f"Payment sandbox  {_address(host, port)}")
+    _announce(f"Payment sandbox  {_address(host, port)}")
     run_alone("payments", host, port, workers)
 
 
@@ -176,7 +177,7 @@ def web(
     settings = Settings()
     _prepare(settings)
     settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
-    typer.echo(f"Storefront       {_address(host, port)}")
+    _announce(f"Storefront       {_address(host, port)}")
     _say_where_mail_goes(settings)
     run_alone("web", host, port, workers)
 
@@ -284,8 +285,17 @@ def staff_create(username: UsernameArgument, password_stdin: PasswordStdinOption
     typer.echo(f"Created staff member {staff['username']!r} (id {staff['id']}).")
 
 
+def _announce(line: str) -> None:
+    """Where a server answers: for whoever reads the terminal, or a log line in JSON mode (so
+    that every line of a server's output is JSON)."""
+    if Settings().log_format == "json":
+        logging.getLogger("shopkeep").info(" ".join(line.split()))
+    else:
+        typer.echo(line)
+
+
 def _say_where_mail_goes(settings: Settings) -> None:
-    typer.echo(f"Mail             {transport_for(settings).describe()}")
+    _announce(f"Mail             {transport_for(settings).describe()}")
 
 
 @mail_app.command("list")
