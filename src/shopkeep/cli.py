@@ -10,11 +10,13 @@ import time
 from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from shopkeep.accounts import service as account_rules
+from shopkeep.backup import BackupRefused, backup_sqlite
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
@@ -187,6 +189,24 @@ def db_upgrade() -> None:
     """Apply the database migrations."""
     upgrade(Settings().resolved_database_url)
     typer.echo("Database is up to date.")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (replaced if it exists).")],
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Back up the payment sandbox's database instead.")
+    ] = False,
+) -> None:
+    """Copy the SQLite database to FILE while the shop runs (PostgreSQL: use pg_dump)."""
+    settings = Settings()
+    url = settings.resolved_sandbox_database_url if sandbox else settings.resolved_database_url
+    try:
+        size = backup_sqlite(url, file)
+    except BackupRefused as error:
+        typer.echo(f"Error: {error}.", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"Backed up {size:,} bytes to {file}.")
 
 
 @db_app.command("seed")
