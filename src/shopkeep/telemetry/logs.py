@@ -7,6 +7,7 @@ here (see `request_id_from`).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import logging.config
 import re
@@ -30,10 +31,15 @@ SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
 
+# Ids made here: a random prefix per process and a counter (unique, and cheap on every request).
+_PREFIX = secrets.token_hex(8)
+_made = itertools.count(1)
+
+
 def request_id_from(header: bytes | None) -> str:
     if header is not None and SAFE_REQUEST_ID.fullmatch(header):
         return header.decode("ascii")
-    return secrets.token_hex(16)
+    return f"{_PREFIX}{next(_made):016x}"
 
 
 class RequestIdFilter(logging.Filter):

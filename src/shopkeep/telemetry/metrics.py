@@ -13,12 +13,19 @@ answers.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 from sqlalchemy import Table, func, select
 
@@ -29,19 +36,52 @@ PROCESS = CollectorRegistry(auto_describe=True)
 # Latency buckets for a shop: most answers take a few milliseconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-REQUESTS = Counter(
-    "shopkeep_http_requests",
-    "HTTP requests answered, by app, method, route template and status.",
-    ("app", "method", "route", "status"),
-    registry=PROCESS,
-)
-LATENCY = Histogram(
-    "shopkeep_http_request_duration_seconds",
-    "Time from a request's arrival to the end of its response, by app, route and status.",
-    ("app", "method", "route", "status"),
-    buckets=LATENCY_BUCKETS,
-    registry=PROCESS,
-)
+
+class RequestStats(Collector):
+    """Requests answered and their latency, by app, method, route template and status.
+
+    Kept in plain lists and turned into Prometheus families only at the scrape: this runs for
+    every request, cached catalog answers included, and costs about a microsecond where
+    prometheus-client's labelled histogram costs over ten.
+    """
+
+    def __init__(self, buckets: Sequence[float] = LATENCY_BUCKETS) -> None:
+        self.buckets = tuple(buckets)
+        # (app, method, route, status) → [count, sum of seconds, count per bucket..., +Inf]
+        self._stats: dict[tuple[str, str, str, int], list[float]] = {}
+
+    def observe(self, key: tuple[str, str, str, int], seconds: float) -> None:
+        stats = self._stats.get(key)
+        if stats is None:
+            stats = self._stats[key] = [0, 0.0] + [0] * (len(self.buckets) + 1)
+        stats[0] += 1
+        stats[1] += seconds
+        stats[2 + bisect_left(self.buckets, seconds)] += 1
+
+    def collect(self) -> Iterator[Metric]:
+        labels = ("app", "method", "route", "status")
+        requests = CounterMetricFamily(
+            "shopkeep_http_requests",
+            "HTTP requests answered, by app, method, route template and status.",
+            labels=labels,
+        )
+        latency = HistogramMetricFamily(
+            "shopkeep_http_request_duration_seconds",
+            "Time from a request's arrival to the end of its response, by app, route and status.",
+            labels=labels,
+        )
+        bounds = [*(str(bound) for bound in self.buckets), "+Inf"]
+        for (app, method, route, status), stats in list(self._stats.items()):
+            values = (app, method, route, str(status))
+            requests.add_metric(values, stats[0])
+            cumulative = list(accumulate(stats[2:]))
+            latency.add_metric(values, list(zip(bounds, cumulative, strict=True)), stats[1])
+        yield requests
+        yield latency
+
+
+REQUEST_STATS = RequestStats()
+PROCESS.register(REQUEST_STATS)
 CHECKOUTS = Counter(
     "shopkeep_checkouts",
     "Checkouts that placed an order (store API, /api and storefront).",
@@ -81,9 +121,7 @@ EVENTS: dict[tuple[str, str, str], tuple[Counter, tuple[str, ...]]] = {
 
 
 def observe(app: str, method: str, route: str, status: int, seconds: float) -> None:
-    labels = (app, method, route, str(status))
-    REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(seconds)
+    REQUEST_STATS.observe((app, method, route, status), seconds)
     if status < 400 and (event := EVENTS.get((app, method, route))) is not None:
         counter, extra = event
         counter.labels(app, *extra).inc()
