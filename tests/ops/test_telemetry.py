@@ -51,6 +51,8 @@ async def test_metrics_count_requests_by_route_and_status_and_the_checkouts(
 ) -> None:
     before = await scrape(client)
     await pay(client, await placed(client, (KEYBOARD, 1)))
+    for _ in range(2):  # the second is answered from the catalog cache
+        assert (await client.get("/categories")).status_code == 200
     missing = await client.get("/products/999999")
     assert missing.status_code == 404
     after = await scrape(client)
@@ -73,6 +75,11 @@ async def test_metrics_count_requests_by_route_and_status_and_the_checkouts(
     assert mail == await database.read(waiting_mail) > 0
     assert value(after, "shopkeep_outbox_oldest_age_seconds", outbox="mail") >= 0
     assert ("shopkeep_outbox_waiting", frozenset({("outbox", "refunds")})) in after
+    cache = {"cache": "catalog_response_cache"}
+    assert value(after, "shopkeep_cache_hits_total", **cache) > value(
+        before, "shopkeep_cache_hits_total", **cache
+    )
+    assert value(after, "shopkeep_cache_misses_total", **cache) >= 1
     pool_states = {
         dict(labels)["state"] for name, labels in after if name == "shopkeep_db_pool_connections"
     }

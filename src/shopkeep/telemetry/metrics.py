@@ -169,6 +169,35 @@ class _Snapshot(Collector):
         yield from self.families
 
 
+@dataclass(frozen=True, slots=True)
+class CacheCounts:
+    name: str
+    hits: int
+    misses: int
+    entries: int
+    bytes: int
+
+
+def _cache_families(caches: Sequence[CacheCounts]) -> list[Metric]:
+    labels = ("cache",)
+    hits = CounterMetricFamily(
+        "shopkeep_cache_hits", "Lookups answered from this process's memory.", labels=labels
+    )
+    misses = CounterMetricFamily(
+        "shopkeep_cache_misses", "Lookups that had to be answered by the app.", labels=labels
+    )
+    entries = GaugeMetricFamily("shopkeep_cache_entries", "Responses kept.", labels=labels)
+    size = GaugeMetricFamily(
+        "shopkeep_cache_bytes", "Memory the kept responses take.", labels=labels
+    )
+    for cache in caches:
+        hits.add_metric((cache.name,), cache.hits)
+        misses.add_metric((cache.name,), cache.misses)
+        entries.add_metric((cache.name,), cache.entries)
+        size.add_metric((cache.name,), cache.bytes)
+    return [hits, misses, entries, size] if caches else []
+
+
 def _gauges(depths: Sequence[OutboxDepth], pool: dict[str, int]) -> list[Metric]:
     waiting = GaugeMetricFamily(
         "shopkeep_outbox_waiting", "Rows of background work not yet done.", labels=("outbox",)
@@ -193,9 +222,12 @@ def _gauges(depths: Sequence[OutboxDepth], pool: dict[str, int]) -> list[Metric]
     return [waiting, oldest, connections]
 
 
-async def exposition(database: Database, outboxes: Sequence[Outbox]) -> bytes:
+async def exposition(
+    database: Database, outboxes: Sequence[Outbox], caches: Sequence[CacheCounts] = ()
+) -> bytes:
     """The text `/metrics` answers: this process's counters, then the database's gauges."""
     depths = await database.read(outbox_depths, outboxes)
     scrape = CollectorRegistry(auto_describe=False)
-    scrape.register(_Snapshot(_gauges(depths, database.pool_status())))
+    families = _gauges(depths, database.pool_status()) + _cache_families(caches)
+    scrape.register(_Snapshot(families))
     return generate_latest(PROCESS) + generate_latest(scrape)
