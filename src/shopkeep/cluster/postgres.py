@@ -35,7 +35,7 @@ def free_port() -> int:
         return port
 
 
-def _as_owner(command: list[str]) -> list[str]:
+def as_owner(command: list[str]) -> list[str]:
     if os.geteuid() == 0:
         return ["runuser", "-u", "postgres", "--", *command]
     return command
@@ -104,7 +104,7 @@ def postgres_server(bindir: Path, *, fast: bool = True) -> Iterator[str]:
         if data.exists():
             subprocess.run(
                 # A test's server is thrown away: no checkpoint first.
-                _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", stop_mode, "stop"]),
+                as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", stop_mode, "stop"]),
                 capture_output=True,
                 check=False,
             )
@@ -113,7 +113,7 @@ def postgres_server(bindir: Path, *, fast: bool = True) -> Iterator[str]:
 
 def _runner() -> Callable[[list[str]], None]:
     def run(command: list[str]) -> None:
-        result = subprocess.run(_as_owner(command), capture_output=True, text=True, check=False)
+        result = subprocess.run(as_owner(command), capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{command[0]} failed:\n{result.stdout}\n{result.stderr}")
 
