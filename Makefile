@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system run test fuzz lint format bench lock clean
+.PHONY: setup system run cluster bench-cluster test fuzz lint format bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ system:
 
 run: setup
 	$(BIN)/shopkeep serve
+
+# The production topology on loopback: PostgreSQL, nginx, 2 store + 2 web processes, the sandbox.
+cluster: setup
+	$(BIN)/python -m shopkeep.cluster
 
 test: setup
 	$(BIN)/python -m pytest
@@ -38,6 +42,10 @@ format: $(STAMP)
 
 bench: setup
 	$(BIN)/python -m bench.run
+
+# Checkouts and cold catalog queries through the cluster's nginx, beside pgbench.
+bench-cluster: setup
+	$(BIN)/python -m bench.cluster
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock: $(STAMP)

@@ -10,11 +10,13 @@ import time
 from collections.abc import Awaitable, Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from shopkeep.accounts import service as account_rules
+from shopkeep.backup import BackupRefused, backup_sqlite
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
@@ -29,6 +31,7 @@ from shopkeep.pricing import service as pricing
 from shopkeep.sellers import accounts as seller_accounts
 from shopkeep.serving import App, run_alone, serve_apart
 from shopkeep.staff import accounts as staff_accounts
+from shopkeep.telemetry.logs import configure_logging
 
 app = typer.Typer(help="Shopkeep: a small, fast e-commerce engine.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema and catalog.", no_args_is_help=True)
@@ -133,9 +136,9 @@ def serve(
     _prepare(settings)
     upgrade_sandbox(settings.resolved_sandbox_database_url)
     store_url = _address(host, store_port)
-    typer.echo(f"Storefront       {_address(host, web_port)}")
-    typer.echo(f"Store API        {store_url}   (docs: {store_url}/docs)")
-    typer.echo(f"Payment sandbox  {_address(host, payments_port)}")
+    _announce(f"Storefront       {_address(host, web_port)}")
+    _announce(f"Store API        {store_url}   (docs: {store_url}/docs)")
+    _announce(f"Payment sandbox  {_address(host, payments_port)}")
     _say_where_mail_goes(settings)
     apps = [App("web", web_port), App("store", store_port), App("payments", payments_port)]
     raise typer.Exit(serve_apart(apps, host, env))
@@ -150,7 +153,7 @@ def store(
     """Run the store API alone (migrates and seeds an empty database first)."""
     settings = Settings()
     _prepare(settings)
-    typer.echo(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
+    _announce(f"Store API        {_address(host, port)}   (docs: {_address(host, port)}/docs)")
     _say_where_mail_goes(settings)
     run_alone("store", host, port, workers)
 
@@ -164,7 +167,7 @@ def payments(
     """Run the payment sandbox alone (with its own database, migrated first)."""
     settings = Settings()
     upgrade_sandbox(settings.resolved_sandbox_database_url)
-    typer.echo(f"Payment sandbox  {_address(host, port)}")
+    _announce(f"Payment sandbox  {_address(host, port)}")
     run_alone("payments", host, port, workers)
 
 
@@ -178,7 +181,7 @@ def web(
     settings = Settings()
     _prepare(settings)
     settings.resolved_session_secret  # noqa: B018 - one secret for every worker, made first
-    typer.echo(f"Storefront       {_address(host, port)}")
+    _announce(f"Storefront       {_address(host, port)}")
     _say_where_mail_goes(settings)
     run_alone("web", host, port, workers)
 
@@ -188,6 +191,24 @@ def db_upgrade() -> None:
     """Apply the database migrations."""
     upgrade(Settings().resolved_database_url)
     typer.echo("Database is up to date.")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the copy (replaced if it exists).")],
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Back up the payment sandbox's database instead.")
+    ] = False,
+) -> None:
+    """Copy the SQLite database to FILE while the shop runs (PostgreSQL: use pg_dump)."""
+    settings = Settings()
+    url = settings.resolved_sandbox_database_url if sandbox else settings.resolved_database_url
+    try:
+        size = backup_sqlite(url, file)
+    except BackupRefused as error:
+        typer.echo(f"Error: {error}.", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(f"Backed up {size:,} bytes to {file}.")
 
 
 @db_app.command("seed")
@@ -286,8 +307,17 @@ def staff_create(username: UsernameArgument, password_stdin: PasswordStdinOption
     typer.echo(f"Created staff member {staff['username']!r} (id {staff['id']}).")
 
 
+def _announce(line: str) -> None:
+    """Where a server answers: for whoever reads the terminal, or a log line in JSON mode (so
+    that every line of a server's output is JSON)."""
+    if Settings().log_format == "json":
+        logging.getLogger("shopkeep").info(" ".join(line.split()))
+    else:
+        typer.echo(line)
+
+
 def _say_where_mail_goes(settings: Settings) -> None:
-    typer.echo(f"Mail             {transport_for(settings).describe()}")
+    _announce(f"Mail             {transport_for(settings).describe()}")
 
 
 @mail_app.command("list")
@@ -355,7 +385,5 @@ def mail_show(
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    # One line per outgoing request is noise; the outbox logs each delivery itself.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(Settings().log_format)
     app()

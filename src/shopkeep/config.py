@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     login_attempts: int = Field(default=5, ge=1)
     login_window_seconds: int = Field(default=60, ge=1)
 
+    # Operations: log lines as text or JSON, an access line per request, and how long a
+    # SIGTERM waits for requests and background jobs in flight.
+    log_format: Literal["text", "json"] = "text"
+    access_log: bool = False
+    shutdown_timeout_seconds: float = Field(default=20.0, gt=0, le=3600)
+
     host: str = "127.0.0.1"
     store_port: int = 8000
     web_port: int = 3000

@@ -149,6 +149,10 @@ class Database(ABC):
     @abstractmethod
     async def close(self) -> None: ...
 
+    def pool_status(self) -> dict[str, int]:
+        """This process's connections by state, for `/metrics`."""
+        return {}
+
 
 @dataclass(slots=True)
 class _Write:
@@ -243,6 +247,10 @@ class SQLiteDatabase(Database):
     def _connect(self, begin: str) -> Connection:
         return self.engine.connect().execution_options(sqlite_begin=begin)
 
+    def pool_status(self) -> dict[str, int]:
+        idle = sum(len(connections) for connections in self._idle.values())
+        return {"idle": idle, "waiting_writes": len(self._waiting)}
+
     async def close(self) -> None:
         if self._committer is not None:
             await self._committer
@@ -295,6 +303,14 @@ class PostgresDatabase(Database):
                 if _pg_state(error) not in RETRYABLE_PG_STATES:
                     raise
             await backoff.pause()
+
+    def pool_status(self) -> dict[str, int]:
+        pool = self.engine.pool
+        return {
+            "size": pool.size(),  # type: ignore[attr-defined]
+            "checked_out": pool.checkedout(),  # type: ignore[attr-defined]
+            "overflow": pool.overflow(),  # type: ignore[attr-defined]
+        }
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -15,16 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, Integer, String, Table, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopkeep.backoff import retry_delay
 from shopkeep.db import Database, Tx, UTCDateTime, utcnow
+from shopkeep.telemetry.metrics import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +97,26 @@ class Worker:
         self.schedule = schedule or Schedule()
         self._created = created_column
         self._wake = asyncio.Event()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Take no new job: `run` returns once the jobs it is working on are finished."""
+        self._stopping = True
+        self._wake.set()
 
     def kick(self) -> None:
         """Look at the table now rather than at the next poll (after a commit that added work)."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Work until cancelled."""
-        while True:
+        """Work until stopped (between jobs) or cancelled."""
+        while not self._stopping:
             try:
                 await self.run_due()
             except Exception:
                 log.exception("jobs in %s could not be read; will try again", self.table.name)
+            if self._stopping:
+                return
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.schedule.idle_poll_seconds)
             self._wake.clear()
@@ -115,7 +124,7 @@ class Worker:
     async def run_due(self) -> int:
         """Take and work every row due now (a batch at a time); returns how many were worked."""
         worked = 0
-        while True:
+        while not self._stopping:
             due = await self.database.read(self._due_ids)
             if not due:
                 return worked
@@ -124,9 +133,12 @@ class Worker:
             worked += taken
             if taken == 0:  # every due row is leased by another process
                 return worked
+        return worked
 
     async def run_one(self, job_id: Any) -> bool:
         """One attempt at one row, if it is due and not leased; True if this call took it."""
+        if self._stopping:
+            return False
         row = await self.database.write(self._claim, job_id)
         if row is None:
             return False
@@ -135,13 +147,17 @@ class Worker:
         except GiveUp as error:
             log.warning("%s %s given up: %s", self.table.name, job_id, error)
             await self.database.write(self._fail, job_id, str(error), None)
+            JOBS.labels(self.table.name, "failed").inc()
         except Exception as error:
             log.warning(
                 "%s %s attempt %d failed: %s", self.table.name, job_id, row["attempts"], error
             )
-            await self.database.write(self._fail, job_id, _describe(error), self._retry_at(row))
+            retry_at = self._retry_at(row)
+            await self.database.write(self._fail, job_id, _describe(error), retry_at)
+            JOBS.labels(self.table.name, "retry" if retry_at else "failed").inc()
         else:
             await self.database.write(self._finish, job_id, values or {})
+            JOBS.labels(self.table.name, "done").inc()
         return True
 
     def _retry_at(self, row: Mapping[str, Any]) -> datetime | None:
@@ -193,6 +209,26 @@ class Worker:
         else:
             values["next_attempt_at"] = next_at
         await tx.execute(update(self.table).where(self.table.c.id == job_id).values(**values))
+
+
+class Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+async def stop_between_jobs(
+    workers: Sequence[Stoppable], tasks: Sequence[asyncio.Task[None]], seconds: float
+) -> None:
+    """Let the jobs being worked on finish (within `seconds`) and take no new one; a job still
+    running then is cancelled, and its lease lets another process take it again."""
+    for worker in workers:
+        worker.stop()
+    _done, late = await asyncio.wait(tasks, timeout=seconds)
+    for task in late:
+        log.warning("a background job did not finish in %.0f s: cancelled", seconds)
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def retry_now(tx: Tx, table: Table, job_id: Any) -> bool:

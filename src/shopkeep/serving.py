@@ -19,12 +19,16 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import FrameType
+from typing import Any
 
 import orjson
 import uvicorn
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from shopkeep.config import Settings
+from shopkeep.telemetry.logs import configure_logging, logging_config
 
 log = logging.getLogger(__name__)
 
@@ -74,17 +78,27 @@ HttpProtocol = (
 HTTP_PROTOCOL = "shopkeep.serving:HttpProtocol"
 
 
+def _options(app: str, host: str, port: int, workers: int) -> dict[str, Any]:
+    settings = Settings()
+    return {
+        "app": APPS[app],
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "http": HTTP_PROTOCOL,
+        "log_level": "info",
+        "log_config": logging_config(settings.log_format),
+        # Requests are logged by the apps themselves (`SHOPKEEP_ACCESS_LOG`), with their id.
+        "access_log": False,
+        # SIGTERM: stop accepting, finish the requests in flight, then the app's shutdown
+        # lets running jobs finish (see `upkeep.running`), each within this timeout.
+        "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds) or 1,
+    }
+
+
 def config(app: str, host: str, port: int, workers: int = 1) -> uvicorn.Config:
-    return uvicorn.Config(
-        APPS[app],
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        http=HTTP_PROTOCOL,
-        log_level="info",
-        access_log=False,
-    )
+    return uvicorn.Config(**_options(app, host, port, workers))
 
 
 def run_alone(app: str, host: str, port: int, workers: int) -> None:
@@ -92,16 +106,7 @@ def run_alone(app: str, host: str, port: int, workers: int) -> None:
     if workers == 1:
         _run_child(app, host, port)
         return
-    uvicorn.run(
-        APPS[app],
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        http=HTTP_PROTOCOL,
-        log_level="info",
-        access_log=False,
-    )
+    uvicorn.run(**_options(app, host, port, workers))
 
 
 class _Server(uvicorn.Server):
@@ -197,8 +202,7 @@ def _stop_when_orphaned() -> None:
 def main(argv: Sequence[str]) -> None:
     """A child of `serve_apart`: `python -m shopkeep.serving <app> <host> <port>`."""
     app, host, port = argv
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(Settings().log_format)
     threading.Thread(target=_stop_when_orphaned, daemon=True).start()
     _run_child(app, host, int(port))
 

@@ -13,13 +13,14 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from shopkeep import jobs
+from shopkeep import jobs, telemetry
 from shopkeep.accounts.service import forget_old_login_attempts
 from shopkeep.catalog import index as catalog_index
 from shopkeep.catalog.version import close_probe
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.mail.sender import MailSender
+from shopkeep.mail.service import OUTBOX
 from shopkeep.orders.service import expire_orders
 from shopkeep.payments.cancellations import CANCELLATIONS, cancellation_work
 from shopkeep.payments.client import PaymentsClient
@@ -29,6 +30,13 @@ log = logging.getLogger(__name__)
 
 # Calls to the provider are retried until they succeed: never given up.
 PROVIDER_CALLS = jobs.Schedule(first_retry_seconds=1.0, max_retry_seconds=60.0)
+
+# The background work `/metrics` counts on the store and the storefront.
+OUTBOXES = (
+    telemetry.Outbox("mail", OUTBOX, jobs.WAITING),
+    telemetry.Outbox("refunds", REFUNDS, jobs.WAITING),
+    telemetry.Outbox("payment_cancellations", CANCELLATIONS, jobs.WAITING),
+)
 
 
 def payments_client(settings: Settings, given: PaymentsClient | None) -> PaymentsClient:
@@ -66,20 +74,16 @@ async def running(
         database, CANCELLATIONS, cancellation_work(app.state.payments), PROVIDER_CALLS
     )
     app.state.cancellation_jobs = cancellations
-    tasks = [
-        asyncio.create_task(keep_up(database, settings, cancellations)),
-        asyncio.create_task(app.state.mail.worker.run()),
-        asyncio.create_task(app.state.refund_jobs.run()),
-        asyncio.create_task(cancellations.run()),
-    ]
+    workers = [app.state.mail.worker, app.state.refund_jobs, cancellations]
+    expiry = asyncio.create_task(keep_up(database, settings, cancellations))
+    running_jobs = [asyncio.create_task(worker.run()) for worker in workers]
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        expiry.cancel()  # each expiry is one transaction: cancelled, it is rolled back whole
+        await jobs.stop_between_jobs(workers, running_jobs, settings.shutdown_timeout_seconds)
+        with contextlib.suppress(asyncio.CancelledError):
+            await expiry
         if owns_payments:
             await app.state.payments.aclose()
         await catalog_index.stop(app.state.database)

@@ -174,3 +174,49 @@ async def test_a_job_past_its_horizon_is_given_up(chores: Database) -> None:
     await jobs.Worker(chores, CHORES, work, schedule).run_due()
     [row] = await rows(chores)
     assert (row["state"], row["last_error"]) == (jobs.FAILED, "TimeoutError")
+
+
+async def test_a_stopped_worker_finishes_its_running_jobs_and_takes_no_new_one(
+    chores: Database,
+) -> None:
+    await add(chores, "first")
+    started, finish = asyncio.Event(), asyncio.Event()
+
+    async def work(row: Mapping[str, Any]) -> Mapping[str, Any]:
+        started.set()
+        await finish.wait()
+        return {"result": "finished"}
+
+    worker = jobs.Worker(chores, CHORES, work, FAST)
+    running = asyncio.create_task(worker.run())
+    await started.wait()
+    await add(chores, "second")  # due, but added after the stop was asked for
+    stopping = asyncio.create_task(jobs.stop_between_jobs([worker], [running], 5.0))
+    await asyncio.sleep(0.1)  # several polls' time: the stop waits for the running job
+    assert not stopping.done()
+    finish.set()
+    await stopping
+    assert [(r["what"], r["state"]) for r in await rows(chores)] == [
+        ("first", jobs.DONE),
+        ("second", jobs.WAITING),
+    ]
+
+
+async def test_a_job_still_running_at_the_timeout_is_cancelled_and_left_to_its_lease(
+    chores: Database,
+) -> None:
+    await add(chores, "stuck")
+    started = asyncio.Event()
+
+    async def work(row: Mapping[str, Any]) -> Mapping[str, Any]:
+        started.set()
+        await asyncio.Event().wait()
+        return {}
+
+    worker = jobs.Worker(chores, CHORES, work, FAST)
+    running = asyncio.create_task(worker.run())
+    await started.wait()
+    await jobs.stop_between_jobs([worker], [running], 0.05)
+    assert running.cancelled()
+    [row] = await rows(chores)
+    assert row["state"] == jobs.WAITING and row["leased_until"] is not None

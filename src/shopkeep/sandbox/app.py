@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
 import httpx
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Table
 
-from shopkeep import __version__
+from shopkeep import __version__, telemetry
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
 from shopkeep.http import BodySizeLimit, install_error_handlers
+from shopkeep.jobs import stop_between_jobs
+from shopkeep.migrate import SANDBOX_MIGRATIONS
 from shopkeep.sandbox.api import router as api_router
+from shopkeep.sandbox.models import PENDING, Callback
 from shopkeep.sandbox.outbox import Courier
 from shopkeep.sandbox.pages import PaymentLinkNotFound, link_not_found
 from shopkeep.sandbox.pages import router as pages_router
@@ -54,9 +58,8 @@ def create_app(
         try:
             yield
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            # Deliveries under way finish (within the timeout); no new one starts.
+            await stop_between_jobs([courier], [sender], settings.shutdown_timeout_seconds)
             await courier.aclose()
             if client is not None:
                 await client.aclose()
@@ -78,6 +81,14 @@ def create_app(
     install_error_handlers(app)
     app.add_exception_handler(PaymentLinkNotFound, link_not_found)
     app.add_middleware(BodySizeLimit)
+    telemetry.install(
+        app,
+        "payments",
+        outboxes=(telemetry.Outbox("sandbox_callbacks", cast(Table, Callback.__table__), PENDING),),
+        migrations=SANDBOX_MIGRATIONS,
+        version_table="sandbox_alembic_version",
+        access_log=settings.access_log,
+    )
     app.mount("/static", StaticFiles(directory=Path(__file__).with_name("static")), name="static")
 
     @app.get("/favicon.ico", include_in_schema=False)

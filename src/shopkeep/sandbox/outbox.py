@@ -25,6 +25,7 @@ from shopkeep.backoff import retry_delay
 from shopkeep.config import Settings
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.sandbox.models import ABANDONED, DELIVERED, PENDING, Callback, DeliveryAttempt
+from shopkeep.telemetry.metrics import JOBS
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class Courier:
         # Callbacks this process is sending now, and the outcome each attempt will have.
         self._sending: dict[int, asyncio.Future[bool]] = {}
         self._lease = timedelta(seconds=settings.callback_timeout_seconds + 5)
+        self._stopping = False
 
     async def aclose(self) -> None:
         if self._owns_client:
@@ -87,9 +89,15 @@ class Courier:
         """Look at the outbox now rather than at the next poll."""
         self._wake.set()
 
+    def stop(self) -> None:
+        """Start no new delivery: `run` returns once the ones under way are finished."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Deliver every due callback, then sleep until the next is due, a kick, or a poll."""
-        while True:
+        """Deliver every due callback, then sleep until the next is due, a kick, or a poll;
+        until stopped."""
+        while not self._stopping:
             try:
                 await self.deliver_due()
                 pause = await self._database.read(_seconds_until_next_due)
@@ -128,6 +136,8 @@ class Courier:
             del self._sending[callback_id]
 
     async def _attempt(self, callback_id: int) -> bool:
+        if self._stopping:
+            return False
         claimed = await self._database.write(_claim, callback_id, self._lease)
         if claimed is None:
             return False
@@ -142,7 +152,10 @@ class Courier:
                 claimed.attempt,
                 result.error or f"HTTP {result.status_code}",
             )
-        await self._database.write(_record, claimed, result, self._next_attempt(claimed))
+        next_at = self._next_attempt(claimed)
+        await self._database.write(_record, claimed, result, next_at)
+        outcome = "done" if delivered else "retry" if next_at else "failed"
+        JOBS.labels("sandbox_callbacks", outcome).inc()
         return delivered
 
     def _next_attempt(self, claimed: Claimed) -> datetime | None:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from shopkeep import __version__, upkeep
+from shopkeep import __version__, telemetry, upkeep
 from shopkeep.admin.api import router as admin_router
 from shopkeep.carts.api import router as carts_router
 from shopkeep.catalog.api import router as catalog_router
@@ -17,6 +17,7 @@ from shopkeep.db import Database
 from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
 from shopkeep.inventory.api import router as inventory_router
 from shopkeep.mail.api import router as mail_router
+from shopkeep.migrate import STORE_MIGRATIONS
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
@@ -70,6 +71,14 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     # Outermost: a cached catalog response is sent before anything else runs.
     app.add_middleware(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
+    telemetry.install(
+        app,
+        "store",
+        outboxes=upkeep.OUTBOXES,
+        migrations=STORE_MIGRATIONS,
+        version_table="alembic_version",
+        access_log=settings.access_log,
+    )
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> JSON:

@@ -45,6 +45,9 @@ class CatalogResponses:
         self.version: int | None = None
         self.bytes = 0
         self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        # Lookups answered from memory and not, for `/metrics`.
+        self.hits = 0
+        self.misses = 0
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -61,6 +64,9 @@ class CatalogResponses:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
+            self.hits += 1
+        else:
+            self.misses += 1
         return entry
 
     def put(self, version: int, key: str, entry: CachedResponse) -> None:

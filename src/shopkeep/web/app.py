@@ -13,11 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopkeep import __version__, upkeep
+from shopkeep import __version__, telemetry, upkeep
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.errors import ShopError
 from shopkeep.http import JSON, BodySizeLimit
+from shopkeep.migrate import STORE_MIGRATIONS
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, sell_orders, shop
 from shopkeep.web.admin import mail as admin_mail
@@ -143,6 +144,14 @@ def create_app(
     app.add_middleware(SecurityHeaders, headers=headers)
     # Outermost: a kept grid page is sent before anything else runs.
     app.add_middleware(GridPageCache)
+    telemetry.install(
+        app,
+        "web",
+        outboxes=upkeep.OUTBOXES,
+        migrations=STORE_MIGRATIONS,
+        version_table="alembic_version",
+        access_log=settings.access_log,
+    )
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", include_in_schema=False)

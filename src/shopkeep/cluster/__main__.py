@@ -1,0 +1,5 @@
+import sys
+
+from shopkeep.cluster import main
+
+sys.exit(main())
