@@ -312,8 +312,8 @@ async def _indexed_page(
             ids_found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
             found = index.mask_of(np.array(ids_found, dtype=np.int64))
     matches = index.matching(query, found)
-    total = int(np.count_nonzero(matches))
-    ids = index.page(query, matches, total)
+    total = matches.total
+    ids = index.page(query, matches)
     products = indexed.products(ids)
     missing = [product_id for product_id in ids if product_id not in products]
     if missing:

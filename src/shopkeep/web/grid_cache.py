@@ -3,9 +3,8 @@
 A grid page (`GET /` with any query) shows the catalog, the cart badge, a one-time message and
 the browser's form token. Without a cart and a message, only the form token differs between
 two shoppers: the page is kept with its token taken out, under the catalog version read before
-it was made (as the store's response cache keeps catalog responses, see
-`shopkeep.store.response_cache`), and each request gets it with its own token put back in, and
-its new form-token cookie when it had none. Any other request goes through.
+it was made (see `shopkeep.catalog.responses`), and each request gets it with its own token put
+back in, and its new form-token cookie when it had none. Any other request goes through.
 """
 
 from __future__ import annotations
@@ -13,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shopkeep.catalog.version import SQLiteVersionProbe, probe_of
-from shopkeep.store.response_cache import CachedResponse, CatalogResponses
+from shopkeep.catalog.responses import CachedResponse, CatalogResponses, captured, catalog_version
 from shopkeep.web import csrf
 
 HOLE = b"\x00form-token\x00"  # where each request's form token goes; no page holds a NUL
@@ -36,14 +34,10 @@ class GridPageCache:
             return
         seed = _only_form_seed(scope["headers"])
         state: Any = scope["app"].state
-        database = getattr(state, "database", None)
-        probe = None if seed is None or database is None else probe_of(database)
-        if probe is None or seed is None:
+        version = None if seed is None else await catalog_version(getattr(state, "database", None))
+        if version is None or seed is None:
             await self.app(scope, receive, send)
             return
-        version = (
-            probe.current_now() if isinstance(probe, SQLiteVersionProbe) else await probe.current()
-        )
         # The form-token cookie is `Secure` over https: pages are kept per scheme.
         key = scope.get("scheme", "http") + "?" + scope["query_string"].decode("latin-1")
         secret = state.settings.resolved_session_secret
@@ -69,19 +63,8 @@ class GridPageCache:
         self, scope: Scope, receive: Receive, send: Send, secret: str
     ) -> CachedResponse | None:
         """Send the app's page; return it with its token taken out, if it can be kept."""
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
+        start, body = await captured(self.app, scope, receive, send)
         assert start is not None
-        body = b"".join(chunks)
         await send(start)
         await send({"type": "http.response.body", "body": body})
         used = _set_seed(start["headers"])
