@@ -55,6 +55,8 @@ WALK_SHARE = 32
 # A slice of a precomputed order (a category, a price range, a lowest rating) that holds at most
 # this share of the catalog is checked on its own rather than masking every row.
 BASE_SHARE = 3
+# Matches sorted for a page are partitioned first when the page's end is within this share.
+PARTITION_SHARE = 4
 MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
 
 Order = npt.NDArray[np.int32]  # positions of rows, in some order
@@ -255,7 +257,7 @@ class ProductIndex:
             key = key * max(self.size, 1) + positions
         if descending:
             key = -key
-        if count * 4 < len(key):
+        if count * PARTITION_SHARE < len(key):
             nearest = np.argpartition(key, count - 1)[:count]
             return positions[nearest[np.argsort(key[nearest])]]
         return positions[np.argsort(key)][:count]
