@@ -284,6 +284,29 @@ async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
     assert expected["total"] == sum(p.stock + 100 >= 150 for p in DEMO_PRODUCTS)
 
 
+async def test_pruning_the_change_log_keeps_the_latest_moves_and_the_index_follows(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    for price in (101, 102, 103, 104, 105):
+        await database.write(apply, ("price", 1, price))
+
+    async def versions(tx: Tx) -> list[int]:
+        return list((await tx.execute(select(CatalogChange.version))).scalars())
+
+    before = await database.read(versions)
+    assert await database.write(catalog_index.prune_changes, keep=3) == len(before) - 3
+    assert await database.read(versions) == sorted(before)[-3:]
+    await database.write(apply, ("price", 2, 106))
+    database.memo[INDEX_MEMO] = indexed
+    try:
+        assert await index_version(database, indexed) is None  # behind the rows left: SQL
+        await indexed.wait_for_rebuild()
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
+    expected, answer = await both_answers(database, indexed, ProductQuery(sort_by="price"))
+    assert answer == expected
+
+
 async def test_a_text_whose_letters_fold_into_ascii_leaves_the_search_to_the_database(
     database: Database, indexed: CatalogIndex
 ) -> None:

@@ -81,6 +81,13 @@ _VERSION_SQL = text("SELECT version FROM catalog_state WHERE id = 1")
 _CHANGES_SQL = text(
     "SELECT version, product_id FROM catalog_changes WHERE version > :since AND version <= :upto"
 )
+_PRUNE_SQL = text(
+    "DELETE FROM catalog_changes WHERE version <= "
+    "(SELECT version FROM catalog_state WHERE id = 1) - :keep"
+)
+# Moves of the catalog version whose change rows are kept: an index further behind than this
+# has more to patch than it would (`MAX_PATCHED`) anyway, short of a very busy few products.
+CHANGES_KEPT = 100_000
 
 
 @dataclass
@@ -432,6 +439,13 @@ async def name_order(tx: Tx, index: ProductIndex) -> Order:
     seen = np.zeros(index.size, dtype=np.bool_)
     seen[listed] = True
     return np.concatenate([listed, np.flatnonzero(~seen)]).astype(np.int32)
+
+
+async def prune_changes(tx: Tx, keep: int = CHANGES_KEPT) -> int:
+    """Forget the change log's rows but those of the last `keep` moves of the catalog version
+    (an index behind the rows left is rebuilt); how many rows went."""
+    result: Any = await tx.execute(_PRUNE_SQL, {"keep": keep})
+    return int(result.rowcount or 0)
 
 
 def start(database: Any) -> CatalogIndex:
