@@ -521,12 +521,14 @@ class CatalogIndex:
         while len(self._products) > MAX_KEPT_PRODUCTS:
             self._products.popitem(last=False)
 
-    async def at(self, tx: Tx) -> ProductIndex | None:
-        """The index as of the transaction's catalog version, or None: use SQL."""
+    async def at(self, tx: Tx, version: int | None = None) -> ProductIndex | None:
+        """The index as of the transaction's catalog version (`version` when the transaction
+        read it already), or None: use SQL."""
         index = self.index
         if index is None:
             return None
-        version = int(await tx.scalar(_VERSION_SQL) or 0)
+        if version is None:
+            version = int(await tx.scalar(_VERSION_SQL) or 0)
         if index.version == version:
             return index
         if index.version > version:
