@@ -9,36 +9,35 @@ before the response was made, and reused only while the version is still the sam
 from __future__ import annotations
 
 from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shopkeep.catalog.version import SQLiteVersionProbe, probe_of
 
 
-@dataclass(frozen=True, slots=True)
-class CachedResponse:
-    start: Message
-    body: Message
-    etag: bytes
-    not_modified: Message
-    size: int
+class Sized(Protocol):
+    @property
+    def size(self) -> int:
+        """Bytes held, about."""
 
 
-class CatalogResponses:
+E = TypeVar("E", bound=Sized)
+
+
+class CatalogResponses(Generic[E]):
     """The cached responses of one process, all made at one catalog version."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.version: int | None = None
         self.bytes = 0
-        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
+        self._entries: OrderedDict[str, E] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def at(self, version: int) -> CatalogResponses:
+    def at(self, version: int) -> CatalogResponses[E]:
         """Forget everything made at another version."""
         if version != self.version:
             self._entries.clear()
@@ -46,13 +45,13 @@ class CatalogResponses:
             self.version = version
         return self
 
-    def get(self, key: str) -> CachedResponse | None:
+    def get(self, key: str) -> E | None:
         entry = self._entries.get(key)
         if entry is not None:
             self._entries.move_to_end(key)
         return entry
 
-    def put(self, version: int, key: str, entry: CachedResponse) -> None:
+    def put(self, version: int, key: str, entry: E) -> None:
         if version != self.version or entry.size > self.max_bytes // 8:
             return
         previous = self._entries.pop(key, None)

@@ -16,14 +16,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopkeep.catalog.responses import CachedResponse, CatalogResponses, captured, catalog_version
+from shopkeep.catalog.responses import CatalogResponses, captured, catalog_version
 
 CATALOG_PATHS = re.compile(r"/(?:products(?:/\d+(?:/related)?)?|categories(?:/\d+)?|brands)")
 ENTRY_OVERHEAD = 256  # bytes per entry beyond its key, headers and body (dict slots, tuples)
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CachedResponse:
+    start: Message
+    body: Message
+    etag: bytes
+    not_modified: Message
+    size: int
 
 
 class CatalogResponseCache:
@@ -31,7 +41,7 @@ class CatalogResponseCache:
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.app = app
-        self.responses = CatalogResponses(max_bytes)
+        self.responses: CatalogResponses[CachedResponse] = CatalogResponses(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
