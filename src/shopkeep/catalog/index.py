@@ -54,7 +54,7 @@ MAX_PATCHED = 2_000
 WALK_SHARE = 32
 # A slice of a precomputed order (a category, a price range, a lowest rating) that holds at most
 # this share of the catalog is checked on its own rather than masking every row.
-BASE_SHARE = 3
+BASE_SHARE = 8
 # Matches sorted for a page are partitioned first when the page's end is within this share.
 PARTITION_SHARE = 4
 MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
@@ -202,27 +202,35 @@ class ProductIndex:
             if order is not None and starts is not None:
                 low, high = starts.get(query.category_id, (0, 0))
                 best, by = order[low:high], "category"
-        low_price, high_price = query.min_price_cents, query.max_price_cents
-        for name, low_value, high_value, key in (
-            ("price", low_price, high_price, self.price),
-            ("rating", query.min_rating_tenths, None, self.rating),
-        ):
-            order = self.orders.get(name)
-            if order is None or (low_value is None and high_value is None):
-                continue
-            # Bisect through the order (numpy's `sorter` would check and copy the whole order).
-            value_at = key.item
-            low = 0
-            if low_value is not None:
-                low = bisect.bisect_left(order, low_value, key=lambda p: value_at(p))
-            high = self.size
-            if high_value is not None:
-                high = bisect.bisect_right(order, high_value, key=lambda p: value_at(p))
-            if best is None or max(high - low, 0) < len(best):
-                best, by = order[low : max(low, high)], name
+        for name in ("price", "rating"):
+            window = self._window(query, name)
+            if window is not None and (best is None or window[1] - window[0] < len(best)):
+                order = self.orders[name]
+                assert order is not None
+                best, by = order[window[0] : window[1]], name
         if best is None or len(best) * BASE_SHARE > self.size:
             return None, ""
         return best.astype(np.intp), by
+
+    def _window(self, query: ProductQuery, name: str) -> tuple[int, int] | None:
+        """Where the rows within the query's bounds on `name` ("price" or "rating") are in
+        that order (None: no bounds on it, or no order)."""
+        order = self.orders.get(name)
+        if name == "price":
+            low_value, high_value, key = query.min_price_cents, query.max_price_cents, self.price
+        else:
+            low_value, high_value, key = query.min_rating_tenths, None, self.rating
+        if order is None or (low_value is None and high_value is None):
+            return None
+        # Bisect through the order (numpy's `sorter` would check and copy the whole order).
+        value_at = key.item
+        low = 0
+        if low_value is not None:
+            low = bisect.bisect_left(order, low_value, key=lambda p: value_at(p))
+        high = self.size
+        if high_value is not None:
+            high = bisect.bisect_right(order, high_value, key=lambda p: value_at(p))
+        return low, max(low, high)
 
     def page(self, query: ProductQuery, matches: Matches) -> list[int]:
         """The ids of the page of `matches` that `query` asks for, in its order (ties by id,
@@ -250,7 +258,10 @@ class ProductIndex:
                 found = np.flatnonzero(matches.mask)
                 chosen = self._first(found, sort_by, offset + wanted, descending)[offset:]
             else:
-                chosen = self._walk(matches.mask, order, offset, wanted, descending)
+                # Only the part of the order within the query's bounds on it can match.
+                window = None if sort_by == "id" else self._window(query, sort_by)
+                start, end = window or (0, self.size)
+                chosen = self._walk(matches.mask, order, offset, wanted, descending, start, end)
         return [int(product_id) for product_id in self.ids[chosen]]
 
     def _first(
@@ -270,15 +281,25 @@ class ProductIndex:
         return positions[np.argsort(key)][:count]
 
     def _walk(
-        self, matches: Mask, order: Order | None, skip: int, take: int, descending: bool
+        self,
+        matches: Mask,
+        order: Order | None,
+        skip: int,
+        take: int,
+        descending: bool,
+        start: int = 0,
+        end: int | None = None,
     ) -> npt.NDArray[np.int64]:
         """The matches from the `skip`th on, `take` of them, walking `order` (None: id order)
-        in growing steps from its start (or its end, descending)."""
+        between `start` and `end` in growing steps from `start` (or from `end`, descending)."""
         found: list[npt.NDArray[np.int64]] = []
-        have, done, step, size = 0, 0, 4096, self.size
-        while have < skip + take and done < size:
-            low, high = (size - done - step, size - done) if descending else (done, done + step)
-            low = max(low, 0)
+        end = self.size if end is None else end
+        have, done, step, span = 0, 0, 4096, end - start
+        while have < skip + take and done < span:
+            if descending:
+                low, high = max(end - done - step, start), end - done
+            else:
+                low, high = start + done, min(start + done + step, end)
             if order is None:
                 hits = np.flatnonzero(matches[low:high]) + low
             else:
