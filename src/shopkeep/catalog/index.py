@@ -216,10 +216,11 @@ class ProductIndex:
         """Where the rows within the query's bounds on `name` ("price" or "rating") are in
         that order (None: no bounds on it, or no order)."""
         order = self.orders.get(name)
+        key: npt.NDArray[Any] = self.price if name == "price" else self.rating
         if name == "price":
-            low_value, high_value, key = query.min_price_cents, query.max_price_cents, self.price
+            low_value, high_value = query.min_price_cents, query.max_price_cents
         else:
-            low_value, high_value, key = query.min_rating_tenths, None, self.rating
+            low_value, high_value = query.min_rating_tenths, None
         if order is None or (low_value is None and high_value is None):
             return None
         # Bisect through the order (numpy's `sorter` would check and copy the whole order).
