@@ -142,6 +142,12 @@ class Database(ABC):
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `work` in a read-only transaction."""
 
+    async def read_apart(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run `work`, a read whose statements need not share one snapshot: on PostgreSQL each
+        statement runs on its own (as in READ COMMITTED, where they never share one anyway),
+        without the round trips of BEGIN and COMMIT; on SQLite as `read`."""
+        return await self.read(work, *args, **kwargs)
+
     @abstractmethod
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """Run `work` in a transaction: committed when it returns, rolled back when it raises."""
@@ -283,6 +289,8 @@ class PostgresDatabase(Database):
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: AsyncEngine = create_async_engine(url, pool_size=10, max_overflow=20)
+        # The same pool, its connections in autocommit while they serve `read_apart`.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.memo = {}
 
     @property
@@ -291,6 +299,10 @@ class PostgresDatabase(Database):
 
     async def read(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self.engine.connect() as connection, connection.begin():
+            return await work(_AsyncTx(connection, self.memo), *args, **kwargs)
+
+    async def read_apart(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+        async with self._autocommit.connect() as connection:
             return await work(_AsyncTx(connection, self.memo), *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:

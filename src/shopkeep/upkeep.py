@@ -93,8 +93,8 @@ async def running(
 
 
 async def keep_up(database: Database, settings: Settings, cancellations: jobs.Worker) -> None:
-    """Expire unpaid orders (and cancel their open payments at once) and forget finished
-    log-in windows, every `SHOPKEEP_EXPIRE_INTERVAL_SECONDS`."""
+    """Expire unpaid orders (and cancel their open payments at once), forget finished log-in
+    windows and the catalog's old change rows, every `SHOPKEEP_EXPIRE_INTERVAL_SECONDS`."""
     login_window = timedelta(seconds=settings.login_window_seconds)
     while True:
         await asyncio.sleep(settings.expire_interval_seconds)
@@ -109,3 +109,7 @@ async def keep_up(database: Database, settings: Settings, cancellations: jobs.Wo
             await database.write(forget_old_login_attempts, window=login_window)
         except Exception:
             log.exception("forgetting old log-in attempts failed; will try again")
+        try:
+            await database.write(catalog_index.prune_changes)
+        except Exception:
+            log.exception("pruning the catalog's change log failed; will try again")

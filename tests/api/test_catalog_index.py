@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
+from shopkeep.catalog import index as catalog_index
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex, build
 from shopkeep.catalog.models import CatalogChange, Product
@@ -186,15 +187,9 @@ async def test_the_index_answers_like_sql_through_interleaved_writes(
         assert await index_version(database, indexed) is indexed.index  # it caught up
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(query=queries)
-async def test_every_query_is_answered_by_the_index_itself(
+async def the_index_answers_itself(
     database: Database, indexed: CatalogIndex, query: ProductQuery
 ) -> None:
-    """Not a fallback to SQL: the index's own answer matches, and the database is asked only
-    for the search's matches and the page's products."""
     index = indexed.index
     assert index is not None
     expected, _ = await both_answers(database, indexed, query)
@@ -212,9 +207,56 @@ async def test_every_query_is_answered_by_the_index_itself(
             )
         )
     matches = index.matching(query, found)
-    total = int(np.count_nonzero(matches))
-    assert total == expected["total"]
-    assert index.page(query, matches, total) == [product["id"] for product in expected["products"]]
+    assert matches.total == expected["total"]
+    assert index.page(query, matches) == [product["id"] for product in expected["products"]]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=queries)
+async def test_every_query_is_answered_by_the_index_itself(
+    database: Database, indexed: CatalogIndex, query: ProductQuery
+) -> None:
+    """Not a fallback to SQL: the index's own answer matches, and the database is asked only
+    for the search's matches and the page's products."""
+    await the_index_answers_itself(database, indexed, query)
+
+
+# Queries that match some products of the small demo catalog more often than not.
+broad_queries = st.builds(
+    ProductQuery,
+    category_id=st.none() | st.integers(1, 6),
+    min_price_cents=st.none() | st.sampled_from(PRICES),
+    max_price_cents=st.none() | st.sampled_from(PRICES),
+    min_rating_tenths=st.none() | st.integers(30, 48),
+    in_stock=st.booleans(),
+    search=st.none() | st.sampled_from(["e", "o"]),
+    sort_by=st.sampled_from(["id", "price", "rating", "name"]),
+    order=st.sampled_from(["asc", "desc"]),
+    page=st.integers(1, 3),
+    page_size=st.integers(1, 6),
+)
+
+
+@pytest.mark.parametrize("always", [True, False], ids=["slices-sorts", "masks-walks"])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=broad_queries)
+async def test_every_plan_of_the_index_answers_like_sql(
+    database: Database,
+    indexed: CatalogIndex,
+    monkeypatch: pytest.MonkeyPatch,
+    always: bool,
+    query: ProductQuery,
+) -> None:
+    """Whatever the catalog's size would choose: a slice of an order or a mask over every row,
+    sorting the matches (partitioned first) or walking a sort order."""
+    monkeypatch.setattr(catalog_index, "BASE_SHARE", 0 if always else 10**9)
+    monkeypatch.setattr(catalog_index, "PARTITION_SHARE", 0 if always else 10**9)
+    monkeypatch.setattr(catalog_index, "WALK_SHARE", 0 if always else 10**9)
+    await the_index_answers_itself(database, indexed, query)
 
 
 async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
@@ -240,6 +282,30 @@ async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
     expected, answer = await both_answers(database, indexed, query)
     assert answer == expected
     assert expected["total"] == sum(p.stock + 100 >= 150 for p in DEMO_PRODUCTS)
+
+
+async def test_pruning_the_change_log_keeps_the_latest_moves_and_the_index_follows(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    for price in (101, 102, 103, 104, 105):
+        await database.write(apply, ("price", 1, price))
+
+    async def versions(tx: Tx) -> list[int]:
+        statement = select(CatalogChange.version).order_by(CatalogChange.version)
+        return list((await tx.execute(statement)).scalars())
+
+    before = await database.read(versions)
+    assert await database.write(catalog_index.prune_changes, keep=3) == len(before) - 3
+    assert await database.read(versions) == before[-3:]
+    await database.write(apply, ("price", 2, 106))
+    database.memo[INDEX_MEMO] = indexed
+    try:
+        assert await index_version(database, indexed) is None  # behind the rows left: SQL
+        await indexed.wait_for_rebuild()
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
+    expected, answer = await both_answers(database, indexed, ProductQuery(sort_by="price"))
+    assert answer == expected
 
 
 async def test_a_text_whose_letters_fold_into_ascii_leaves_the_search_to_the_database(

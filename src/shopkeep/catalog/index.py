@@ -20,6 +20,7 @@ of each product's text for the word lists (about 110 MB in all for a million pro
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import ctypes
 import gc
@@ -51,6 +52,11 @@ MAX_PATCHED = 2_000
 # Below this share of the catalog, matches are sorted on their own rather than by walking a
 # precomputed sort order.
 WALK_SHARE = 32
+# A slice of a precomputed order (a category, a price range, a lowest rating) that holds at most
+# this share of the catalog is checked on its own rather than masking every row.
+BASE_SHARE = 8
+# Matches sorted for a page are partitioned first when the page's end is within this share.
+PARTITION_SHARE = 4
 MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
 
 Order = npt.NDArray[np.int32]  # positions of rows, in some order
@@ -75,6 +81,13 @@ _VERSION_SQL = text("SELECT version FROM catalog_state WHERE id = 1")
 _CHANGES_SQL = text(
     "SELECT version, product_id FROM catalog_changes WHERE version > :since AND version <= :upto"
 )
+_PRUNE_SQL = text(
+    "DELETE FROM catalog_changes WHERE version <= "
+    "(SELECT version FROM catalog_state WHERE id = 1) - :keep"
+)
+# Moves of the catalog version whose change rows are kept: an index further behind than this
+# has more to patch than it would (`MAX_PATCHED`) anyway, short of a very busy few products.
+CHANGES_KEPT = 100_000
 
 
 @dataclass
@@ -96,6 +109,8 @@ class ProductIndex:
     # Positions in (key, id) order, over every row; None: to be computed again.
     orders: dict[str, Order | None] = field(default_factory=dict)
     _name_rank: Order | None = None
+    # Where each category's rows are in `orders["category"]`: (first, end).
+    _category_starts: dict[int, tuple[int, int]] | None = None
 
     @property
     def size(self) -> int:
@@ -118,62 +133,174 @@ class ProductIndex:
             found[where[self.ids[where] == product_ids]] = True
         return found
 
-    def matching(self, query: ProductQuery, found: Mask | None) -> Mask:
-        """Which listed products match every filter of `query` but the search; with `found`
-        (the search's matches), among those only."""
-        keep = self.listed.copy() if found is None else self.listed & found
-        if query.category_id is not None:
-            keep &= self.category == query.category_id
-        if query.brand is not None:
-            code = self.brand_keys.get(query.brand.lower())
-            if code is None:
-                keep[:] = False
-                return keep
-            keep &= self.brand == code
-        if query.min_price_cents is not None:
-            keep &= self.price >= query.min_price_cents
-        if query.max_price_cents is not None:
-            keep &= self.price <= query.max_price_cents
-        if query.min_rating_tenths is not None:
-            keep &= self.rating >= query.min_rating_tenths
-        if query.in_stock:
-            keep &= self.stock > 0
-        if query.min_stock is not None:
-            keep &= self.stock >= query.min_stock
-        if query.seller_id is not None:
-            keep &= self.seller == query.seller_id
-        return keep
+    def matching(self, query: ProductQuery, found: Mask | None) -> Matches:
+        """The listed products matching every filter of `query` but the search; with `found`
+        (the search's matches), among those only.
 
-    def page(self, query: ProductQuery, matches: Mask, total: int) -> list[int]:
-        """The ids of the page of `matches` (`total` of them) that `query` asks for, in its
-        order (ties by id, in the order's direction)."""
+        The narrowest of a category, a price range and a lowest rating, when it is a small
+        share of the catalog, is a slice of its precomputed order: the other filters are then
+        checked on that slice only. Otherwise every filter is a mask over every row."""
+        brand = None
+        if query.brand is not None:
+            brand = self.brand_keys.get(query.brand.lower())
+            if brand is None:
+                return Matches(0, None, np.empty(0, dtype=np.int64), "id")
+        base, used = self._narrowest(query)
+        checked = self._checks(query, brand, used)
+        if base is None:
+            columns = [(column, compare, value) for column, compare, value in checked]
+            keep = self.listed if found is None else self.listed & found
+        else:
+            columns = [(column.take(base), compare, value) for column, compare, value in checked]
+            keep = self.listed.take(base)
+            if found is not None:
+                keep &= found.take(base)
+        if columns:
+            first, compare, value = columns[0]
+            keep = np.logical_and(compare(first, value), keep)
+            for column, compare, value in columns[1:]:
+                keep &= compare(column, value)
+        elif base is None:
+            keep = keep.copy()  # not the index's own column
+        if base is None:
+            return Matches(int(np.count_nonzero(keep)), keep, None, "id")
+        positions = base[keep]
+        return Matches(len(positions), None, positions, "id" if used == "category" else used)
+
+    def _checks(
+        self, query: ProductQuery, brand: int | None, used: str
+    ) -> list[tuple[npt.NDArray[Any], Any, int]]:
+        """The filters of `query` as (column, comparison, value), but those of `used` (the
+        order whose slice the rows come from: "category", "price" or "rating")."""
+        checks: list[tuple[npt.NDArray[Any], Any, int]] = []
+        if query.category_id is not None and used != "category":
+            checks.append((self.category, np.equal, query.category_id))
+        if brand is not None:
+            checks.append((self.brand, np.equal, brand))
+        if used != "price":
+            if query.min_price_cents is not None:
+                checks.append((self.price, np.greater_equal, query.min_price_cents))
+            if query.max_price_cents is not None:
+                checks.append((self.price, np.less_equal, query.max_price_cents))
+        if query.min_rating_tenths is not None and used != "rating":
+            checks.append((self.rating, np.greater_equal, query.min_rating_tenths))
+        if query.in_stock:
+            checks.append((self.stock, np.greater, 0))
+        if query.min_stock is not None:
+            checks.append((self.stock, np.greater_equal, query.min_stock))
+        if query.seller_id is not None:
+            checks.append((self.seller, np.equal, query.seller_id))
+        return checks
+
+    def _narrowest(self, query: ProductQuery) -> tuple[npt.NDArray[Any] | None, str]:
+        """The rows of the narrowest slice of an order `query` allows, if small enough to be
+        worth it, and the order's name ("category", "price" or "rating")."""
+        best: npt.NDArray[Any] | None = None
+        by = ""
+        if query.category_id is not None:
+            order, starts = self.orders.get("category"), self._category_starts
+            if order is not None and starts is not None:
+                low, high = starts.get(query.category_id, (0, 0))
+                best, by = order[low:high], "category"
+        for name in ("price", "rating"):
+            window = self._window(query, name)
+            if window is not None and (best is None or window[1] - window[0] < len(best)):
+                order = self.orders[name]
+                assert order is not None
+                best, by = order[window[0] : window[1]], name
+        if best is None or len(best) * BASE_SHARE > self.size:
+            return None, ""
+        return best.astype(np.intp), by
+
+    def _window(self, query: ProductQuery, name: str) -> tuple[int, int] | None:
+        """Where the rows within the query's bounds on `name` ("price" or "rating") are in
+        that order (None: no bounds on it, or no order)."""
+        order = self.orders.get(name)
+        key: npt.NDArray[Any] = self.price if name == "price" else self.rating
+        if name == "price":
+            low_value, high_value = query.min_price_cents, query.max_price_cents
+        else:
+            low_value, high_value = query.min_rating_tenths, None
+        if order is None or (low_value is None and high_value is None):
+            return None
+        # Bisect through the order (numpy's `sorter` would check and copy the whole order).
+        value_at = key.item
+        low = 0
+        if low_value is not None:
+            low = bisect.bisect_left(order, low_value, key=lambda p: value_at(p))
+        high = self.size
+        if high_value is not None:
+            high = bisect.bisect_right(order, high_value, key=lambda p: value_at(p))
+        return low, max(low, high)
+
+    def page(self, query: ProductQuery, matches: Matches) -> list[int]:
+        """The ids of the page of `matches` that `query` asks for, in its order (ties by id,
+        in the order's direction)."""
+        total = matches.total
         offset = (query.page - 1) * query.page_size
         if offset >= total:
             return []
         wanted = min(query.page_size, total - offset)
         descending = query.order == "desc"
-        order = None if query.sort_by == "id" else self.orders.get(query.sort_by)
-        if query.sort_by != "id" and (order is None or total * WALK_SHARE < self.size):
-            # Few matches: sort them rather than walk the whole order past non-matches.
-            positions = np.flatnonzero(matches)
-            key = self._sort_key(query.sort_by)[positions]
-            ordered = positions[np.argsort(key, kind="stable")]
-            chosen = ordered[::-1] if descending else ordered
-            chosen = chosen[offset : offset + wanted]
+        sort_by = query.sort_by
+        positions = matches.positions
+        if positions is not None and matches.by == sort_by:
+            chosen = _slice(positions, offset, wanted, descending)
+        elif positions is not None:
+            if sort_by == "id":
+                chosen = _slice(np.sort(positions), offset, wanted, descending)
+            else:
+                chosen = self._first(positions, sort_by, offset + wanted, descending)[offset:]
         else:
-            chosen = self._walk(matches, order, offset, wanted, descending)
+            assert matches.mask is not None
+            order = None if sort_by == "id" else self.orders.get(sort_by)
+            if sort_by != "id" and (order is None or total * WALK_SHARE < self.size):
+                # Few matches: sort them rather than walk the whole order past non-matches.
+                found = np.flatnonzero(matches.mask)
+                chosen = self._first(found, sort_by, offset + wanted, descending)[offset:]
+            else:
+                # Only the part of the order within the query's bounds on it can match.
+                window = None if sort_by == "id" else self._window(query, sort_by)
+                start, end = window or (0, self.size)
+                chosen = self._walk(matches.mask, order, offset, wanted, descending, start, end)
         return [int(product_id) for product_id in self.ids[chosen]]
 
+    def _first(
+        self, positions: npt.NDArray[Any], sort_by: str, count: int, descending: bool
+    ) -> npt.NDArray[Any]:
+        """The first `count` of `positions` in the order by `sort_by` (ties by position, which
+        is id order), the whole order reversed when descending."""
+        key = self._sort_key(sort_by)[positions].astype(np.int64)
+        if sort_by != "name":
+            # One unique number per row: the key, then the position (id order) among equals.
+            key = key * max(self.size, 1) + positions
+        if descending:
+            key = -key
+        if count * PARTITION_SHARE < len(key):
+            nearest = np.argpartition(key, count - 1)[:count]
+            return positions[nearest[np.argsort(key[nearest])]]
+        return positions[np.argsort(key)][:count]
+
     def _walk(
-        self, matches: Mask, order: Order | None, skip: int, take: int, descending: bool
+        self,
+        matches: Mask,
+        order: Order | None,
+        skip: int,
+        take: int,
+        descending: bool,
+        start: int = 0,
+        end: int | None = None,
     ) -> npt.NDArray[np.int64]:
         """The matches from the `skip`th on, `take` of them, walking `order` (None: id order)
-        in growing steps from its start (or its end, descending)."""
+        between `start` and `end` in growing steps from `start` (or from `end`, descending)."""
         found: list[npt.NDArray[np.int64]] = []
-        have, done, step, size = 0, 0, 4096, self.size
-        while have < skip + take and done < size:
-            low, high = (size - done - step, size - done) if descending else (done, done + step)
-            low = max(low, 0)
+        end = self.size if end is None else end
+        have, done, step, span = 0, 0, 4096, end - start
+        while have < skip + take and done < span:
+            if descending:
+                low, high = max(end - done - step, start), end - done
+            else:
+                low, high = start + done, min(start + done + step, end)
             if order is None:
                 hits = np.flatnonzero(matches[low:high]) + low
             else:
@@ -199,14 +326,44 @@ class ProductIndex:
         return self._name_rank
 
     def sort_orders(self) -> None:
-        """Compute the sort orders by price and rating (stable: ties stay in id order)."""
+        """Compute the orders by price, rating and category (stable: ties stay in id order)."""
         for name, key in (("price", self.price), ("rating", self.rating)):
             if self.orders.get(name) is None:
                 self.orders[name] = np.argsort(key, kind="stable").astype(np.int32)
+        if self.orders.get("category") is None:
+            order = np.argsort(self.category, kind="stable").astype(np.int32)
+            categories, firsts, counts = np.unique(
+                self.category[order], return_index=True, return_counts=True
+            )
+            self._category_starts = {
+                int(category): (int(first), int(first + count))
+                for category, first, count in zip(categories, firsts, counts, strict=True)
+            }
+            self.orders["category"] = order
 
     def forget_name_order(self) -> None:
         self.orders["name"] = None
         self._name_rank = None
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """The rows matching a query: `total` of them, as a mask over every row, or as `positions`
+    in the order `by` names ("id": ascending positions; "price" or "rating": that sort order,
+    ties in id order)."""
+
+    total: int
+    mask: Mask | None
+    positions: npt.NDArray[Any] | None
+    by: str
+
+
+def _slice(ordered: npt.NDArray[Any], skip: int, take: int, descending: bool) -> npt.NDArray[Any]:
+    """`take` rows from the `skip`th on of `ordered`, read from its end when descending."""
+    if not descending:
+        return ordered[skip : skip + take]
+    end = len(ordered) - skip
+    return ordered[max(end - take, 0) : end][::-1]
 
 
 def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[str, Any]:
@@ -306,6 +463,13 @@ async def name_order(tx: Tx, index: ProductIndex) -> Order:
     return np.concatenate([listed, np.flatnonzero(~seen)]).astype(np.int32)
 
 
+async def prune_changes(tx: Tx, keep: int = CHANGES_KEPT) -> int:
+    """Forget the change log's rows but those of the last `keep` moves of the catalog version
+    (an index behind the rows left is rebuilt); how many rows went."""
+    result: Any = await tx.execute(_PRUNE_SQL, {"keep": keep})
+    return int(result.rowcount or 0)
+
+
 def start(database: Any) -> CatalogIndex:
     """The index of `database` (a `shopkeep.db.Database`), built in the background; catalog
     queries use it once it is ready."""
@@ -379,12 +543,14 @@ class CatalogIndex:
         while len(self._products) > MAX_KEPT_PRODUCTS:
             self._products.popitem(last=False)
 
-    async def at(self, tx: Tx) -> ProductIndex | None:
-        """The index as of the transaction's catalog version, or None: use SQL."""
+    async def at(self, tx: Tx, version: int | None = None) -> ProductIndex | None:
+        """The index as of the transaction's catalog version (`version` when the transaction
+        read it already), or None: use SQL."""
         index = self.index
         if index is None:
             return None
-        version = int(await tx.scalar(_VERSION_SQL) or 0)
+        if version is None:
+            version = int(await tx.scalar(_VERSION_SQL) or 0)
         if index.version == version:
             return index
         if index.version > version:
@@ -464,6 +630,8 @@ async def _patched(
             index.orders["price"] = None
         if np.any(index.rating[at] != fresh["rating"][known]):
             index.orders["rating"] = None
+        if np.any(index.category[at] != fresh["category"][known]):
+            index.orders["category"] = None
         retexted = index.text_hash[at] != fresh["text_hash"][known]
         relisted = fresh["listed"][known] & ~index.listed[at]
         if np.any(retexted) or np.any(relisted):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     table,
 )
 
-from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex
+from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex
 from shopkeep.catalog.models import CatalogState, Category, Product
 from shopkeep.db import AnySelect, Tx
 from shopkeep.errors import NotFound
@@ -300,35 +300,79 @@ async def _indexed_page(
     tx: Tx, indexed: CatalogIndex, query: ProductQuery, shape: _Shape, params: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The page from the in-memory index (None when it cannot answer for this transaction):
-    the database only matches the search term and reads the page's products."""
-    index = await indexed.at(tx)
+    the database only matches the search term (when the word lists cannot) and reads the page's
+    products.
+
+    The index is first asked as it stands, and the catalog version read in the same statement
+    as the page's products: when the version is the index's, that is the answer, in one
+    statement. Otherwise the index first catches up with the transaction's version."""
+    index = indexed.index
+    version = None
+    if index is not None:
+        found = _words_found(index, query)
+        if query.search is None or found is not None:
+            page, version = await _page_of(tx, indexed, index, query, found, check_version=True)
+            if page is not None:
+                return page
+    index = await indexed.at(tx, version)
     if index is None:
         return None
-    found = None
-    if query.search is not None:
-        if index.words is not None:
-            found = index.words.matches(query.search, index.size)
-        if found is None:
-            ids_found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
-            found = index.mask_of(np.array(ids_found, dtype=np.int64))
+    found = _words_found(index, query)
+    if query.search is not None and found is None:
+        ids_found = (await tx.execute(_search_ids_statement(shape), params)).scalars().all()
+        found = index.mask_of(np.array(ids_found, dtype=np.int64))
+    page, _ = await _page_of(tx, indexed, index, query, found, check_version=False)
+    return page
+
+
+def _words_found(index: ProductIndex, query: ProductQuery) -> Any:
+    """The search's matches by the index's word lists; None without a search, or when the
+    database must say."""
+    if query.search is None or index.words is None:
+        return None
+    return index.words.matches(query.search, index.size)
+
+
+async def _page_of(
+    tx: Tx,
+    indexed: CatalogIndex,
+    index: ProductIndex,
+    query: ProductQuery,
+    found: Any,
+    *,
+    check_version: bool,
+) -> tuple[dict[str, Any] | None, int | None]:
+    """The page `index` gives, its products read from memory or the database; None when a
+    product is gone (PostgreSQL reads a newer catalog than the index's) or, with
+    `check_version`, when the transaction's catalog is not the index's version (then read,
+    and returned beside)."""
     matches = index.matching(query, found)
-    total = int(np.count_nonzero(matches))
-    ids = index.page(query, matches, total)
+    ids = index.page(query, matches)
     products = indexed.products(ids)
     missing = [product_id for product_id in ids if product_id not in products]
     if missing:
-        fetched = await tx.execute(_rows_by_id_statement(), {"ids": missing})
+        statement = _rows_by_id_statement(with_version=check_version)
+        fetched = (await tx.execute(statement, {"ids": missing})).all()
+        if check_version and not fetched:
+            return None, None
+        if check_version and fetched[0].catalog_version != index.version:
+            return None, int(fetched[0].catalog_version)
         read = {row[0]: product_json(row) for row in fetched}
         if len(read) != len(missing):
-            return None  # a product changed after the index's version (PostgreSQL reads)
+            return None, None
         indexed.keep_products(index, read.values())
         products.update(read)
-    return {
-        "total": total,
+    elif check_version:
+        version = int(await tx.scalar(_version_statement()) or 0)
+        if version != index.version:
+            return None, version
+    page = {
+        "total": matches.total,
         "page": query.page,
         "page_size": query.page_size,
         "products": [products[product_id] for product_id in ids],
     }
+    return page, index.version
 
 
 async def _filtered_page(
@@ -552,8 +596,12 @@ def _search_ids_statement(shape: _Shape) -> AnySelect:
 
 
 @cache
-def _rows_by_id_statement() -> AnySelect:
-    return select(*PRODUCT_COLUMNS).where(Product.id.in_(bindparam("ids", expanding=True)))
+def _rows_by_id_statement(with_version: bool = False) -> AnySelect:
+    """Products by id; `with_version`: each row with the catalog version it was read at."""
+    extra = (
+        [_version_statement().scalar_subquery().label("catalog_version")] if with_version else []
+    )
+    return select(*PRODUCT_COLUMNS, *extra).where(Product.id.in_(bindparam("ids", expanding=True)))
 
 
 @cache

@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shopkeep.catalog.version import SQLiteVersionProbe, VersionProbe, probe_of
+from shopkeep.catalog.responses import CatalogResponses, captured, catalog_version
 
 CATALOG_PATHS = re.compile(r"/(?:products(?:/\d+(?:/related)?)?|categories(?:/\d+)?|brands)")
 ENTRY_OVERHEAD = 256  # bytes per entry beyond its key, headers and body (dict slots, tuples)
@@ -37,57 +36,12 @@ class CachedResponse:
     size: int
 
 
-class CatalogResponses:
-    """The cached responses of one process, all made at one catalog version."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.version: int | None = None
-        self.bytes = 0
-        self._entries: OrderedDict[str, CachedResponse] = OrderedDict()
-        # Lookups answered from memory and not, for `/metrics`.
-        self.hits = 0
-        self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def at(self, version: int) -> CatalogResponses:
-        """Forget everything made at another version."""
-        if version != self.version:
-            self._entries.clear()
-            self.bytes = 0
-            self.version = version
-        return self
-
-    def get(self, key: str) -> CachedResponse | None:
-        entry = self._entries.get(key)
-        if entry is not None:
-            self._entries.move_to_end(key)
-            self.hits += 1
-        else:
-            self.misses += 1
-        return entry
-
-    def put(self, version: int, key: str, entry: CachedResponse) -> None:
-        if version != self.version or entry.size > self.max_bytes // 8:
-            return
-        previous = self._entries.pop(key, None)
-        if previous is not None:
-            self.bytes -= previous.size
-        self._entries[key] = entry
-        self.bytes += entry.size
-        while self.bytes > self.max_bytes:
-            _, dropped = self._entries.popitem(last=False)
-            self.bytes -= dropped.size
-
-
 class CatalogResponseCache:
     """ASGI middleware of the store app (outermost, so that a hit costs almost nothing)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.app = app
-        self.responses = CatalogResponses(max_bytes)
+        self.responses: CatalogResponses[CachedResponse] = CatalogResponses(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -97,13 +51,10 @@ class CatalogResponseCache:
         ):
             await self.app(scope, receive, send)
             return
-        probe = _probe(scope)
-        if probe is None:
+        version = await catalog_version(getattr(scope["app"].state, "database", None))
+        if version is None:
             await self.app(scope, receive, send)
             return
-        version = (
-            probe.current_now() if isinstance(probe, SQLiteVersionProbe) else await probe.current()
-        )
         key = scope["path"] + "?" + scope["query_string"].decode("latin-1")
         entry = self.responses.at(version).get(key)
         if entry is None:
@@ -120,22 +71,9 @@ class CatalogResponseCache:
 
     async def _respond(self, scope: Scope, receive: Receive, send: Send) -> CachedResponse | None:
         """The app's response, kept if it is a complete 200; anything else is sent as made."""
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            else:
-                await send(message)
-
-        await self.app(scope, receive, capture)
+        start, body = await captured(self.app, scope, receive, send)
         if start is None:
             return None
-        body = b"".join(chunks)
         if start["status"] != 200:
             await send(start)
             await send({"type": "http.response.body", "body": body})
@@ -180,8 +118,3 @@ def _names(scope: Scope, etag: bytes) -> bool:
                 return True
             return any(tag.strip().removeprefix(b"W/") == etag for tag in value.split(b","))
     return False
-
-
-def _probe(scope: Scope) -> VersionProbe | None:
-    database = getattr(scope["app"].state, "database", None)
-    return None if database is None else probe_of(database)

@@ -3,24 +3,34 @@
 A grid page (`GET /` with any query) shows the catalog, the cart badge, a one-time message and
 the browser's form token. Without a cart and a message, only the form token differs between
 two shoppers: the page is kept with its token taken out, under the catalog version read before
-it was made (as the store's response cache keeps catalog responses, see
-`shopkeep.store.response_cache`), and each request gets it with its own token put back in, and
-its new form-token cookie when it had none. Any other request goes through.
+it was made (see `shopkeep.catalog.responses`), and each request gets it with its own token put
+back in, and its new form-token cookie when it had none. Any other request goes through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from shopkeep.catalog.version import SQLiteVersionProbe, probe_of
-from shopkeep.store.response_cache import CachedResponse, CatalogResponses
+from shopkeep.catalog.responses import CatalogResponses, captured, catalog_version
 from shopkeep.web import csrf
 
-HOLE = b"\x00form-token\x00"  # where each request's form token goes; no page holds a NUL
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class KeptPage:
+    """A grid page as made for a first visit, cut where its form-token seed (in the cookie)
+    and its token (in the body) go: each request joins the pieces with its own."""
+
+    status: int
+    headers: list[tuple[bytes, list[bytes]]]
+    returning_headers: list[tuple[bytes, bytes]]  # for a browser that has its seed already
+    body: list[bytes]
+    size: int
 
 
 class GridPageCache:
@@ -28,7 +38,7 @@ class GridPageCache:
 
     def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.app = app
-        self.pages = CatalogResponses(max_bytes)
+        self.pages: CatalogResponses[KeptPage] = CatalogResponses(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/":
@@ -36,14 +46,10 @@ class GridPageCache:
             return
         seed = _only_form_seed(scope["headers"])
         state: Any = scope["app"].state
-        database = getattr(state, "database", None)
-        probe = None if seed is None or database is None else probe_of(database)
-        if probe is None or seed is None:
+        version = None if seed is None else await catalog_version(getattr(state, "database", None))
+        if version is None or seed is None:
             await self.app(scope, receive, send)
             return
-        version = (
-            probe.current_now() if isinstance(probe, SQLiteVersionProbe) else await probe.current()
-        )
         # The form-token cookie is `Secure` over https: pages are kept per scheme.
         key = scope.get("scheme", "http") + "?" + scope["query_string"].decode("latin-1")
         secret = state.settings.resolved_session_secret
@@ -58,47 +64,38 @@ class GridPageCache:
             return
         fresh = seed or csrf.new_seed()
         if seed:
-            headers = [header for header in entry.start["headers"] if header[0] != b"set-cookie"]
+            headers = entry.returning_headers
         else:  # the cookie the page set when it was made, with this browser's seed
-            headers = [_with_seed(header, fresh) for header in entry.start["headers"]]
-        body = entry.body["body"].replace(HOLE, csrf.token(secret, fresh).encode())
-        await send({**entry.start, "headers": headers})
+            seeded = fresh.encode()
+            headers = [(name, seeded.join(parts)) for name, parts in entry.headers]
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        body = csrf.token(secret, fresh).encode().join(entry.body)
         await send({"type": "http.response.body", "body": body})
 
     async def _make(
         self, scope: Scope, receive: Receive, send: Send, secret: str
-    ) -> CachedResponse | None:
+    ) -> KeptPage | None:
         """Send the app's page; return it with its token taken out, if it can be kept."""
-        start: Message | None = None
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal start
-            if message["type"] == "http.response.start":
-                start = message
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, capture)
+        start, body = await captured(self.app, scope, receive, send)
         assert start is not None
-        body = b"".join(chunks)
         await send(start)
         await send({"type": "http.response.body", "body": body})
         used = _set_seed(start["headers"])
         if start["status"] != 200 or used is None:
             return None
         token = csrf.token(secret, used).encode()
-        if token not in body or HOLE in body:
+        if token not in body:
             return None
-        kept_headers = [
-            (name, value.replace(used.encode(), HOLE) if name == b"set-cookie" else value)
+        seeded = used.encode()
+        headers = [
+            (name, value.split(seeded) if name == b"set-cookie" else [value])
             for name, value in start["headers"]
         ]
-        return CachedResponse(
-            start={**start, "headers": kept_headers},
-            body={"type": "http.response.body", "body": body.replace(token, HOLE)},
-            etag=b"",
-            not_modified=start,
+        return KeptPage(
+            status=start["status"],
+            headers=headers,
+            returning_headers=[(n, v) for n, v in start["headers"] if n != b"set-cookie"],
+            body=body.split(token),
             size=len(body) + 512,
         )
 
@@ -123,8 +120,3 @@ def _set_seed(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
         if name == b"set-cookie" and value.startswith(csrf.COOKIE.encode() + b"="):
             return value.split(b";", 1)[0].split(b"=", 1)[1].decode("latin-1")
     return None
-
-
-def _with_seed(header: tuple[bytes, bytes], seed: str) -> tuple[bytes, bytes]:
-    name, value = header
-    return (name, value.replace(HOLE, seed.encode())) if name == b"set-cookie" else header
