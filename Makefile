@@ -24,8 +24,9 @@ run: setup
 cluster: setup
 	$(BIN)/python -m shopkeep.cluster
 
+# One test process per core (pytest-xdist); each starts its own PostgreSQL and servers.
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The fuzz suite alone, with many more cases than `make test` runs (SHOPKEEP_FUZZ_EXAMPLES each).
 fuzz: setup
