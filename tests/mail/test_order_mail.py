@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from shopkeep.mail import service as mail
 from shopkeep.mail.sender import NO_SHOP_ADDRESS, MailSender
 from shopkeep.orders import service as orders
 from shopkeep.orders.models import OrderCustomer
+from shopkeep.pricing import service as pricing
 from tests.mail.conftest import mail_settings
 from tests.mail.helpers import DETAILS, KEYBOARD, pay, placed, seller_product
 from tests.smtp import SmtpServer
@@ -264,3 +266,28 @@ async def test_without_smtp_each_message_is_one_eml_file_named_after_its_key(
     assert sorted(path.name for path in directory.iterdir()) == names
     assert (directory / names[0]).read_bytes() == first
     assert b"Message-ID: <" in first and b"Content-Type: multipart/alternative" in first
+
+
+async def test_the_confirmation_shows_what_the_total_is_made_of(
+    client: httpx.AsyncClient, database: Database, settings: Settings, smtp: SmtpServer
+) -> None:
+    await database.write(
+        pricing.create_code, {"code": "spring", "kind": "percent", "value": Decimal(10)}
+    )
+    details = {**DETAILS, "shipping_method": "express", "discount_code": "SPRING"}
+    order = await placed(client, (KEYBOARD, 1), details=details)
+    assert order["total"] == 93.98  # 89.99 - 9.00 + 12.99
+    await pay(client, order)
+
+    assert await MailSender(database, mail_settings(settings, smtp)).worker.run_due() == 2
+    for address in ("ada@example.com", "owner@shop.example"):
+        [message] = smtp.inbox.to(address)
+        text = message.part("plain")
+        for expected in (
+            "Subtotal: $89.99",
+            "Discount (SPRING): -$9.00",
+            "Shipping (Express delivery): $12.99",
+            "Total: $93.98",
+        ):
+            assert expected in text, text
+        assert "Discount (SPRING)" in message.part("html")

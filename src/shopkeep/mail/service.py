@@ -169,6 +169,17 @@ class MailFacts:
     lines: list[Line]
     customer: Customer | None
     seller_name: str | None
+    # The order's charges beside its lines (SPEC §15): what the total is made of.
+    subtotal_cents: int = 0
+    discount_cents: int = 0
+    discount_code: str | None = None
+    shipping_cents: int = 0
+    shipping_name: str | None = None
+
+    @property
+    def has_charges(self) -> bool:
+        """Whether the total is more than the sum of the lines (a discount or a shipping method)."""
+        return bool(self.discount_cents or self.shipping_name)
 
     @property
     def seller_id(self) -> int | None:
@@ -191,9 +202,17 @@ async def mail_facts(tx: Tx, message_id: str) -> MailFacts:
         raise MailNotFound()
     order = (
         await tx.execute(
-            select(Order.id, Order.created_at, Order.total_cents, Order.currency).where(
-                Order.id == row.order_id
-            )
+            select(
+                Order.id,
+                Order.created_at,
+                Order.total_cents,
+                Order.currency,
+                Order.subtotal_cents,
+                Order.discount_cents,
+                Order.discount_code,
+                Order.shipping_cents,
+                Order.shipping_name,
+            ).where(Order.id == row.order_id)
         )
     ).one()
     lines = await tx.execute(
@@ -233,6 +252,11 @@ async def mail_facts(tx: Tx, message_id: str) -> MailFacts:
         if customer is None
         else Customer(**{k: v for k, v in customer._mapping.items() if k != "order_id"}),
         seller_name=seller_name,
+        subtotal_cents=order.subtotal_cents,
+        discount_cents=order.discount_cents,
+        discount_code=order.discount_code,
+        shipping_cents=order.shipping_cents,
+        shipping_name=order.shipping_name,
     )
 
 
