@@ -160,3 +160,49 @@ async def test_the_staff_action_forms_need_a_staff_session(
         assert response.status_code == 303
         assert response.headers["location"].startswith("/admin/login")
     assert "Paid" in text_of((await shop.get(f"/orders/{order_id}")).text)
+
+
+async def test_staff_refund_the_shipping_once_from_the_order_page(
+    shop: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    staff_browser: httpx.AsyncClient,
+    apps: Apps,
+    database: Database,
+) -> None:
+    await add(shop, MOUSE, 1)  # 29.99, under standard shipping's free-from 50.00
+    placed = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
+    payment_page = placed.headers["location"].removeprefix(SANDBOX)
+    assert (await sandbox.post(payment_page, data=CARD)).status_code == 303
+    order_id = (await sandbox.get(payment_page.replace("/pay/", "/payments/"))).json()["order_id"]
+    page_path = f"/admin/orders/{order_id}"
+
+    page = (await staff_browser.get(page_path)).text
+    assert "Refund the shipping ($4.99" in text_of(page)
+    refunded = await post_form(
+        staff_browser,
+        f"{page_path}/refunds",
+        {"key": hidden(page, "key"), "mode": "lines", "shipping": "1"},
+        page=page_path,
+    )
+    assert refunded.status_code == 303, refunded.text
+    assert await refunds_asked_for(apps, database) == 1
+    again = await post_form(
+        staff_browser,
+        f"{page_path}/refunds",
+        {"key": "shipping-again", "mode": "lines", "shipping": "1"},
+        page=page_path,
+    )
+    assert again.status_code == 400
+    assert "shipping" in text_of(again.text).lower()
+
+    line = await post_form(
+        staff_browser,
+        f"{page_path}/refunds",
+        {"key": "the-mouse", "mode": "lines", "refund_5": "1"},
+        page=page_path,
+    )
+    assert line.status_code == 303, line.text
+    assert await refunds_asked_for(apps, database) == 1
+    page = text_of((await staff_browser.get(page_path)).text)
+    assert "$4.99: succeeded" in page and "$29.99: succeeded" in page
+    assert "($34.98 refunded)" in page

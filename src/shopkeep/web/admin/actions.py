@@ -233,12 +233,14 @@ async def refund_order(visit: StaffVisit, order_id: str, form: CheckedForm) -> R
             raise FormError("This form is out of date; reload the page and try again.")
         amount_cents: int | None = None
         lines: list[refunds.RefundUnits] | None = None
+        shipping = False
         if form.get("mode") == "amount":
             amount_cents = parse_amount(form.get("amount", ""))
         else:
             quantities = line_quantities(form, "refund_")
-            if not quantities:
-                raise FormError("Enter how many units of a line to refund.")
+            shipping = bool(form.get("shipping"))
+            if not quantities and not shipping:
+                raise FormError("Enter how many units of a line to refund, or tick the shipping.")
             lines = [
                 refunds.RefundUnits(p, q, bool(form.get(f"restock_{p}")))
                 for p, q in quantities.items()
@@ -251,6 +253,7 @@ async def refund_order(visit: StaffVisit, order_id: str, form: CheckedForm) -> R
             lines=lines,
             reason=form.get("reason", "").strip()[:500],
             actor=actor,
+            shipping=shipping,
         )
 
     return await act(
