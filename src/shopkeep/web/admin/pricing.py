@@ -145,21 +145,34 @@ def _code_values(code: dict[str, Any]) -> dict[str, str]:
     }
 
 
+async def _form_page(
+    visit: StaffVisit,
+    template: str,
+    shown: dict[str, Any],
+    values: dict[str, str],
+    errors: dict[str, str] | None,
+    fields: tuple[str, ...],
+) -> Response:
+    """A page of one of the forms below: what it shows, what was typed, and the errors (400)."""
+    errors = errors or {}
+    return visit.page(
+        template,
+        {**shown, "values": values, "errors": errors, "focus": first_error(errors, fields)},
+        badge=await visit.badge(),
+        status=400 if errors else 200,
+    )
+
+
 async def _methods_page(
     visit: StaffVisit, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    errors = errors or {}
-    return visit.page(
+    return await _form_page(
+        visit,
         "admin/shipping_methods.html",
-        {
-            "methods": await visit.database.read(service.list_methods),
-            "values": values
-            or {**dict.fromkeys(METHOD_FIELDS, ""), "active": "1", "position": "0"},
-            "errors": errors,
-            "focus": first_error(errors, METHOD_FIELDS),
-        },
-        badge=await visit.badge(),
-        status=400 if errors else 200,
+        {"methods": await visit.database.read(service.list_methods)},
+        values or {**dict.fromkeys(METHOD_FIELDS, ""), "active": "1", "position": "0"},
+        errors,
+        METHOD_FIELDS,
     )
 
 
@@ -186,17 +199,13 @@ async def _method_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     method = await visit.database.read(service.get_method, code)
-    errors = errors or {}
-    return visit.page(
+    return await _form_page(
+        visit,
         "admin/shipping_method.html",
-        {
-            "method": method,
-            "values": values or _method_values(method),
-            "errors": errors,
-            "focus": first_error(errors, METHOD_FIELDS),
-        },
-        badge=await visit.badge(),
-        status=400 if errors else 200,
+        {"method": method},
+        values or _method_values(method),
+        errors,
+        METHOD_FIELDS,
     )
 
 
@@ -222,18 +231,13 @@ async def change_method(visit: StaffVisit, form: CheckedForm, code: str) -> Resp
 async def _codes_page(
     visit: StaffVisit, values: dict[str, str] | None = None, errors: dict[str, str] | None = None
 ) -> Response:
-    errors = errors or {}
-    return visit.page(
+    return await _form_page(
+        visit,
         "admin/discount_codes.html",
-        {
-            "codes": await visit.database.read(service.list_codes),
-            "values": values
-            or {**dict.fromkeys(CODE_FIELDS, ""), "kind": "percent", "active": "1"},
-            "errors": errors,
-            "focus": first_error(errors, CODE_FIELDS),
-        },
-        badge=await visit.badge(),
-        status=400 if errors else 200,
+        {"codes": await visit.database.read(service.list_codes)},
+        values or {**dict.fromkeys(CODE_FIELDS, ""), "kind": "percent", "active": "1"},
+        errors,
+        CODE_FIELDS,
     )
 
 
@@ -261,17 +265,13 @@ async def _code_page(
     errors: dict[str, str] | None = None,
 ) -> Response:
     shown = await visit.database.read(service.get_code, code)
-    errors = errors or {}
-    return visit.page(
+    return await _form_page(
+        visit,
         "admin/discount_code.html",
-        {
-            "shown": shown,
-            "values": values or _code_values(shown),
-            "errors": errors,
-            "focus": first_error(errors, CODE_FIELDS),
-        },
-        badge=await visit.badge(),
-        status=400 if errors else 200,
+        {"shown": shown},
+        values or _code_values(shown),
+        errors,
+        CODE_FIELDS,
     )
 
 
