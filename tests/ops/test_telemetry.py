@@ -121,6 +121,28 @@ async def test_a_safe_request_id_is_echoed_and_any_other_is_replaced(
     assert made.headers["x-request-id"] != again.headers["x-request-id"]
 
 
+async def test_answers_kept_in_memory_carry_only_their_own_request_id(
+    client: httpx.AsyncClient,
+) -> None:
+    answers = [
+        await client.get("/products?search=keyboard", headers={"X-Request-ID": f"hit-{n}"})
+        for n in range(3)
+    ]
+    etag = answers[0].headers["etag"]
+    answers += [
+        await client.get(
+            "/products?search=keyboard",
+            headers={"X-Request-ID": f"hit-{n}", "If-None-Match": etag},
+        )
+        for n in range(3, 5)
+    ]
+    assert [a.status_code for a in answers] == [200, 200, 200, 304, 304]
+    for n, answer in enumerate(answers):
+        assert answer.headers.get_list("x-request-id") == [f"hit-{n}"]
+    assert len(answers[1].headers.raw) == len(answers[2].headers.raw)
+    assert len(answers[3].headers.raw) == len(answers[4].headers.raw)
+
+
 class Lines(logging.Handler):
     def __init__(self) -> None:
         super().__init__()

@@ -42,7 +42,8 @@ class RequestTelemetry:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), id_header]
+                # A copy: the message may be one the app keeps and sends again (a cached answer).
+                message = {**message, "headers": [*message.get("headers", []), id_header]}
             await send(message)
 
         try:

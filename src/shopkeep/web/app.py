@@ -98,7 +98,7 @@ class SecurityHeaders:
                 kept = [(k, v) for k, v in message.get("headers", []) if k not in self.names]
                 if versioned:
                     kept.append((b"cache-control", b"public, max-age=31536000, immutable"))
-                message["headers"] = kept + self.headers
+                message = {**message, "headers": kept + self.headers}  # never the app's own
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
