@@ -30,10 +30,14 @@ async def staff_browser(apps: Apps) -> AsyncIterator[httpx.AsyncClient]:
         yield browser
 
 
-async def paid_in_shop(shop: httpx.AsyncClient, sandbox: httpx.AsyncClient) -> str:
-    """A shopper buys 2 keyboards and a mouse and pays by card: the order id."""
-    await add(shop, KEYBOARD, 2)
-    await add(shop, MOUSE, 1)
+async def paid_in_shop(
+    shop: httpx.AsyncClient,
+    sandbox: httpx.AsyncClient,
+    lines: tuple[tuple[int, int], ...] = ((KEYBOARD, 2), (MOUSE, 1)),
+) -> str:
+    """A shopper buys `lines` (2 keyboards and a mouse) and pays by card: the order id."""
+    for product_id, quantity in lines:
+        await add(shop, product_id, quantity)
     placed = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
     payment_page = placed.headers["location"].removeprefix(SANDBOX)
     assert (await sandbox.post(payment_page, data=CARD)).status_code == 303
@@ -169,11 +173,8 @@ async def test_staff_refund_the_shipping_once_from_the_order_page(
     apps: Apps,
     database: Database,
 ) -> None:
-    await add(shop, MOUSE, 1)  # 29.99, under standard shipping's free-from 50.00
-    placed = await post_form(shop, "/checkout", CUSTOMER, page="/checkout")
-    payment_page = placed.headers["location"].removeprefix(SANDBOX)
-    assert (await sandbox.post(payment_page, data=CARD)).status_code == 303
-    order_id = (await sandbox.get(payment_page.replace("/pay/", "/payments/"))).json()["order_id"]
+    # 29.99, under standard shipping's free-from 50.00
+    order_id = await paid_in_shop(shop, sandbox, ((MOUSE, 1),))
     page_path = f"/admin/orders/{order_id}"
 
     page = (await staff_browser.get(page_path)).text
