@@ -3,6 +3,7 @@ request body size limit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import orjson
@@ -20,6 +21,50 @@ from shopkeep.errors import ErrorBody, ShopError
 MAX_BODY_BYTES = 1024 * 1024
 SECRET_FIELDS = frozenset({"password"})
 ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class App(FastAPI):
+    """FastAPI with layers in front of its own.
+
+    FastAPI wraps every request in layers of its own (error pages, its telemetry, a body limit)
+    before any middleware added with `add_middleware` sees it. Layers added with `add_front`
+    see each HTTP request first, so an answer they give on their own (a response kept in
+    memory) costs only them; the rest of the request goes on through FastAPI as usual.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._front_layers: list[tuple[Callable[..., ASGIApp], dict[str, Any]]] = []
+        self.front: ASGIApp | None = None
+
+    def add_front(self, layer: Callable[..., ASGIApp], **options: Any) -> None:
+        """Put `layer(app, **options)` in front of the layers added before it."""
+        if self.front is not None:
+            raise RuntimeError("front layers cannot be added once the app has served")
+        self._front_layers.insert(0, (layer, options))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not self._front_layers:
+            await super().__call__(scope, receive, send)
+            return
+        if self.front is None:
+            front: ASGIApp = self._behind_front
+            for layer, options in reversed(self._front_layers):
+                front = layer(front, **options)
+            self.front = front
+        scope["app"] = self
+        await self.front(scope, receive, send)
+
+    async def _behind_front(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await super().__call__(scope, receive, send)
+
+    def layers(self) -> Iterator[Any]:
+        """The layers a request goes through, outermost first (once the app has served)."""
+        for outermost in (self.front, self.middleware_stack):
+            layer: Any = outermost
+            while layer is not None:
+                yield layer
+                layer = getattr(layer, "app", None)
 
 
 class JSON(Response):

@@ -4,16 +4,15 @@ stays the same, revalidated with ETag/If-None-Match, and within their memory bou
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import update
 
 from shopkeep.catalog.models import Product
 from shopkeep.config import Settings
 from shopkeep.db import Database, Tx
+from shopkeep.http import App
 from shopkeep.store.app import create_app
 from shopkeep.store.response_cache import CatalogResponseCache
 from tests.helpers import counting_statements
@@ -34,15 +33,12 @@ async def reprice(tx: Tx, product_id: int, cents: int) -> None:
     await tx.execute(update(Product).where(Product.id == product_id).values(price_cents=cents))
 
 
-def response_cache(app: FastAPI) -> CatalogResponseCache:
-    layer: Any = app.middleware_stack
-    while not isinstance(layer, CatalogResponseCache):
-        layer = layer.app
-    return layer
+def response_cache(app: App) -> CatalogResponseCache:
+    return next(layer for layer in app.layers() if isinstance(layer, CatalogResponseCache))
 
 
 @pytest.fixture
-async def small_cache_app(database: Database, settings: Settings) -> AsyncIterator[FastAPI]:
+async def small_cache_app(database: Database, settings: Settings) -> AsyncIterator[App]:
     app = create_app(settings.model_copy(update={"catalog_cache_mb": 1}), database)
     yield app
 
@@ -123,7 +119,7 @@ async def test_errors_and_other_requests_are_not_kept(
     assert statements  # asked again: a product may appear
 
 
-async def test_the_cache_stays_within_its_memory_bound(small_cache_app: FastAPI) -> None:
+async def test_the_cache_stays_within_its_memory_bound(small_cache_app: App) -> None:
     transport = httpx.ASGITransport(app=small_cache_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://store.test") as client:
         seen = 0

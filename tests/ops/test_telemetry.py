@@ -68,6 +68,10 @@ async def test_metrics_count_requests_by_route_and_status_and_the_checkouts(
     }
     grown = value(after, "shopkeep_http_requests_total", **not_found)
     assert grown == value(before, "shopkeep_http_requests_total", **not_found) + 1
+    # The answer from memory is counted under its route too, though no route ran for it.
+    categories = {"app": "store", "method": "GET", "route": "/categories", "status": "200"}
+    listed = value(after, "shopkeep_http_requests_total", **categories)
+    assert listed == value(before, "shopkeep_http_requests_total", **categories) + 2
     checkouts = value(after, "shopkeep_checkouts_total", app="store")
     assert checkouts == value(before, "shopkeep_checkouts_total", app="store") + 1
     # Read from the database at the scrape: the order's emails wait in the outbox.

@@ -72,13 +72,17 @@ class CatalogResponses(Generic[E]):
 
 async def catalog_version(database: Any) -> int | None:
     """The catalog version of `database` (a `shopkeep.db.Database`, or None) as committed now;
-    None when it cannot be probed (no database, or an in-memory one)."""
-    probe = None if database is None else probe_of(database)
-    if probe is None:
+    None when it cannot be probed (no database, an in-memory one, or one that fails: the app
+    then answers, and fails in its own way, with its error page)."""
+    try:
+        probe = None if database is None else probe_of(database)
+        if probe is None:
+            return None
+        if isinstance(probe, SQLiteVersionProbe):
+            return probe.current_now()  # no await: a hit then costs no trip through the loop
+        return await probe.current()
+    except Exception:
         return None
-    if isinstance(probe, SQLiteVersionProbe):
-        return probe.current_now()  # no await: a hit then costs no trip through the loop
-    return await probe.current()
 
 
 async def captured(

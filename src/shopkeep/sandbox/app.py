@@ -17,7 +17,7 @@ from sqlalchemy import Table
 from shopkeep import __version__, telemetry
 from shopkeep.config import Settings
 from shopkeep.db import Database, create_database
-from shopkeep.http import BodySizeLimit, install_error_handlers
+from shopkeep.http import App, BodySizeLimit, install_error_handlers
 from shopkeep.jobs import stop_between_jobs
 from shopkeep.migrate import SANDBOX_MIGRATIONS
 from shopkeep.sandbox.api import router as api_router
@@ -32,7 +32,7 @@ def create_app(
     database: Database | None = None,
     *,
     store_transport: httpx.AsyncBaseTransport | None = None,
-) -> FastAPI:
+) -> App:
     """Build the sandbox. Tests pass their own `database` (and may route callbacks for the
     store's address to an in-process store with `store_transport`); otherwise the sandbox's
     own database is opened from `settings` at startup."""
@@ -66,7 +66,7 @@ def create_app(
             if owned:
                 await app.state.database.close()
 
-    app = FastAPI(
+    app = App(
         title="Shopkeep payment sandbox",
         version=__version__,
         description=(

@@ -14,7 +14,7 @@ from shopkeep.carts.api import router as carts_router
 from shopkeep.catalog.api import router as catalog_router
 from shopkeep.config import Settings
 from shopkeep.db import Database
-from shopkeep.http import JSON, BodySizeLimit, install_error_handlers
+from shopkeep.http import JSON, App, BodySizeLimit, install_error_handlers
 from shopkeep.inventory.api import router as inventory_router
 from shopkeep.mail.api import router as mail_router
 from shopkeep.migrate import STORE_MIGRATIONS
@@ -35,7 +35,7 @@ def create_app(
     database: Database | None = None,
     *,
     payments: PaymentsClient | None = None,
-) -> FastAPI:
+) -> App:
     """Build the store app. Tests pass their own `database` (and may pass a `payments` client
     bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
     closed at shutdown."""
@@ -56,7 +56,7 @@ def create_app(
             gc.freeze()
             yield
 
-    app = FastAPI(
+    app = App(
         title="Shopkeep store API",
         version=__version__,
         description="Catalog, carts, checkout with stock reservation, orders and payments; "
@@ -69,8 +69,8 @@ def create_app(
         app.state.database = database
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
-    # Outermost: a cached catalog response is sent before anything else runs.
-    app.add_middleware(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
+    # In front of FastAPI's own layers: a kept catalog response is sent before they run.
+    app.add_front(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
     telemetry.install(
         app,
         "store",

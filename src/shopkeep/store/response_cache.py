@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -34,6 +35,7 @@ class CachedResponse:
     etag: bytes
     not_modified: Message
     size: int
+    route: Any  # the route that made it, for the request telemetry's labels
 
 
 class CatalogResponseCache:
@@ -62,6 +64,8 @@ class CatalogResponseCache:
             if entry is None:
                 return
             self.responses.put(version, key, entry)
+        else:
+            scope["route"] = entry.route
         if _names(scope, entry.etag):
             await send(entry.not_modified)
             await send(_EMPTY_BODY)
@@ -78,10 +82,10 @@ class CatalogResponseCache:
             await send(start)
             await send({"type": "http.response.body", "body": body})
             return None
-        return cached_response(start, body)
+        return cached_response(start, body, scope.get("route"))
 
 
-def cached_response(start: Message, body: bytes) -> CachedResponse:
+def cached_response(start: Message, body: bytes, route: Any) -> CachedResponse:
     etag = b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
     headers = [
         (name, value)
@@ -104,6 +108,7 @@ def cached_response(start: Message, body: bytes) -> CachedResponse:
             "headers": [*not_modified_headers, *validators],
         },
         size=size,
+        route=route,
     )
 
 

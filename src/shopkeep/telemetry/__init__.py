@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from shopkeep.errors import error_responses
-from shopkeep.http import JSON
+from shopkeep.http import JSON, App
 from shopkeep.telemetry.metrics import CacheCounts, Outbox, exposition
 from shopkeep.telemetry.middleware import RequestTelemetry
 from shopkeep.telemetry.readiness import not_ready_because
@@ -22,7 +21,7 @@ __all__ = ["Outbox", "install"]
 
 
 def install(
-    app: FastAPI,
+    app: App,
     name: str,
     *,
     outboxes: Sequence[Outbox],
@@ -30,13 +29,13 @@ def install(
     version_table: str,
     access_log: bool,
 ) -> None:
-    """Add `/metrics` and `/readyz` to `app`, and the request telemetry as its outermost layer
-    (call it after every other middleware)."""
+    """Add `/metrics` and `/readyz` to `app`, and the request telemetry in front of every other
+    layer (call it after adding the others)."""
 
     # Machines read it, in Prometheus' format rather than JSON: left out of the API's schema.
     @app.get("/metrics", include_in_schema=False)
     async def metrics(request: Request) -> Response:
-        body = await exposition(request.app.state.database, outboxes, _caches(request.app))
+        body = await exposition(request.app.state.database, outboxes, _caches(app))
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["health"], responses=error_responses(503))
@@ -48,18 +47,16 @@ def install(
             return JSON({"detail": reason}, status_code=503)
         return JSON({"status": "ready"})
 
-    app.add_middleware(RequestTelemetry, name=name, router=app.router, access_log=access_log)
+    app.add_front(RequestTelemetry, name=name, router=app.router, access_log=access_log)
 
 
-def _caches(app: FastAPI) -> list[CacheCounts]:
-    """The response caches among the app's middleware (the store's catalog cache keeps its
+def _caches(app: App) -> list[CacheCounts]:
+    """The response caches among the app's layers (the store's catalog cache keeps its
     responses in `.responses`, with hit and miss counts)."""
     found = []
-    layer: Any = app.middleware_stack
-    while layer is not None:
+    for layer in app.layers():
         kept = getattr(layer, "responses", None)
         if kept is not None and hasattr(kept, "hits"):
             name = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
             found.append(CacheCounts(name, kept.hits, kept.misses, len(kept), kept.bytes))
-        layer = getattr(layer, "app", None)
     return found

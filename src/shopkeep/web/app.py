@@ -17,7 +17,7 @@ from shopkeep import __version__, telemetry, upkeep
 from shopkeep.config import Settings
 from shopkeep.db import Database
 from shopkeep.errors import ShopError
-from shopkeep.http import JSON, BodySizeLimit
+from shopkeep.http import JSON, App, BodySizeLimit
 from shopkeep.migrate import STORE_MIGRATIONS
 from shopkeep.payments.client import PaymentsClient
 from shopkeep.web import cart, orders, sell, sell_orders, shop
@@ -109,7 +109,7 @@ def create_app(
     database: Database | None = None,
     *,
     payments: PaymentsClient | None = None,
-) -> FastAPI:
+) -> App:
     """Build the storefront. Tests pass their own `database` (and may pass a `payments` client
     bound to an in-process sandbox); otherwise one is opened from `settings` at startup and
     closed at shutdown."""
@@ -125,7 +125,7 @@ def create_app(
         ):
             yield
 
-    app = FastAPI(
+    app = App(
         title="Shopkeep storefront",
         version=__version__,
         lifespan=lifespan,
@@ -142,8 +142,8 @@ def create_app(
     _install_error_pages(app, headers)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders, headers=headers)
-    # Outermost: a kept grid page is sent before anything else runs.
-    app.add_middleware(GridPageCache)
+    # In front of FastAPI's own layers: a kept grid page is sent before they run.
+    app.add_front(GridPageCache)
     telemetry.install(
         app,
         "web",

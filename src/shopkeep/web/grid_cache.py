@@ -31,6 +31,7 @@ class KeptPage:
     returning_headers: list[tuple[bytes, bytes]]  # for a browser that has its seed already
     body: list[bytes]
     size: int
+    route: Any  # the route that made it, for the request telemetry's labels
 
 
 class GridPageCache:
@@ -62,6 +63,7 @@ class GridPageCache:
             if made is not None:
                 self.pages.put(version, key, made)
             return
+        scope["route"] = entry.route
         fresh = seed or csrf.new_seed()
         if seed:
             headers = entry.returning_headers
@@ -97,6 +99,7 @@ class GridPageCache:
             returning_headers=[(n, v) for n, v in start["headers"] if n != b"set-cookie"],
             body=body.split(token),
             size=len(body) + 512,
+            route=scope.get("route"),
         )
 
 
