@@ -259,6 +259,23 @@ async def test_every_plan_of_the_index_answers_like_sql(
     await the_index_answers_itself(database, indexed, query)
 
 
+@pytest.mark.parametrize("order", ["asc", "desc"])
+@pytest.mark.parametrize("min_rating", [10, 30, 37, 45])
+async def test_a_lowest_rating_does_not_cut_the_walk_of_the_name_order(
+    database: Database,
+    indexed: CatalogIndex,
+    monkeypatch: pytest.MonkeyPatch,
+    min_rating: int,
+    order: str,
+) -> None:
+    """The bounds of a query cut the price and rating orders only: a page by name walks the
+    name order from its start."""
+    monkeypatch.setattr(catalog_index, "BASE_SHARE", 10**9)
+    monkeypatch.setattr(catalog_index, "WALK_SHARE", 10**9)
+    query = ProductQuery(min_rating_tenths=min_rating, sort_by="name", order=order, page_size=12)
+    await the_index_answers_itself(database, indexed, query)
+
+
 async def test_an_index_behind_a_pruned_change_log_is_rebuilt_while_sql_answers(
     database: Database, indexed: CatalogIndex
 ) -> None:
