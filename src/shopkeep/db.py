@@ -104,6 +104,12 @@ class Tx(ABC):
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
 
+    @abstractmethod
+    async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """The rows of `sql`, written in the driver's own parameter style (`?` on SQLite, `$1`
+        on PostgreSQL), run by the driver itself in this transaction: for the few statements
+        run on nearly every request, where SQLAlchemy's own work costs more than the query."""
+
 
 class _SyncTx(Tx):
     dialect = "sqlite"
@@ -115,16 +121,43 @@ class _SyncTx(Tx):
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self.connection.execute(statement, params)
 
+    async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        _announce(self.connection, sql, params)
+        driver = self.connection.connection.dbapi_connection
+        assert driver is not None
+        rows: list[Sequence[Any]] = driver.execute(sql, params).fetchall()
+        return rows
+
 
 class _AsyncTx(Tx):
     dialect = "postgresql"
 
-    def __init__(self, connection: AsyncConnection, memo: dict[str, Any]) -> None:
+    def __init__(
+        self, connection: AsyncConnection, memo: dict[str, Any], *, autocommit: bool = False
+    ) -> None:
         self._connection = connection
         self.memo = memo
+        self._autocommit = autocommit
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, params)
+
+    async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        if not self._autocommit:
+            # SQLAlchemy opens the transaction at its first statement: let it run this one.
+            return (await self._connection.exec_driver_sql(sql, tuple(params))).all()
+        _announce(self._connection.sync_connection, sql, params)
+        driver = (await self._connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        rows: Sequence[Sequence[Any]] = await driver.fetch(sql, *params)
+        return rows
+
+
+def _announce(connection: Connection | None, sql: str, params: Sequence[Any]) -> None:
+    """Tell the engine's `before_cursor_execute` listeners (logging, statement counts) of a
+    statement the driver runs on its own."""
+    if connection is not None:
+        connection.dispatch.before_cursor_execute(connection, None, sql, params, None, False)
 
 
 Work = Callable[Concatenate[Tx, P], Awaitable[T]]
@@ -303,7 +336,7 @@ class PostgresDatabase(Database):
 
     async def read_apart(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         async with self._autocommit.connect() as connection:
-            return await work(_AsyncTx(connection, self.memo), *args, **kwargs)
+            return await work(_AsyncTx(connection, self.memo, autocommit=True), *args, **kwargs)
 
     async def write(self, work: Work[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         backoff = _Backoff()

@@ -351,12 +351,12 @@ async def _page_of(
     products = indexed.products(ids)
     missing = [product_id for product_id in ids if product_id not in products]
     if missing:
-        statement = _rows_by_id_statement(with_version=check_version)
-        fetched = (await tx.execute(statement, {"ids": missing})).all()
+        sql, sql_params = _rows_by_id_sql(tx.dialect, missing)
+        fetched = await tx.driver_rows(sql, sql_params)
         if check_version and not fetched:
             return None, None
-        if check_version and fetched[0].catalog_version != index.version:
-            return None, int(fetched[0].catalog_version)
+        if check_version and fetched[0][VERSION_AT] != index.version:
+            return None, int(fetched[0][VERSION_AT])
         read = {row[0]: product_json(row) for row in fetched}
         if len(read) != len(missing):
             return None, None
@@ -595,13 +595,23 @@ def _search_ids_statement(shape: _Shape) -> AnySelect:
     return select(Product.id).where(*_conditions(only_search))
 
 
+_ROWS_BY_ID = (
+    "SELECT id, name, description, brand, category_id, price_cents, rating_tenths, stock, "
+    "image_url, seller_id, (SELECT version FROM catalog_state WHERE id = 1) FROM products "
+)
+VERSION_AT = 10  # where a row of `_rows_by_id_sql` has the catalog version it was read at
+
+
+def _rows_by_id_sql(dialect: str, product_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """Products by id (PRODUCT_COLUMNS, then the catalog version), for `Tx.driver_rows`."""
+    if dialect == "postgresql":
+        return _ROWS_BY_ID + "WHERE id = ANY($1::bigint[])", [list(product_ids)]
+    return _rows_by_id_sqlite(len(product_ids)), list(product_ids)
+
+
 @cache
-def _rows_by_id_statement(with_version: bool = False) -> AnySelect:
-    """Products by id; `with_version`: each row with the catalog version it was read at."""
-    extra = (
-        [_version_statement().scalar_subquery().label("catalog_version")] if with_version else []
-    )
-    return select(*PRODUCT_COLUMNS, *extra).where(Product.id.in_(bindparam("ids", expanding=True)))
+def _rows_by_id_sqlite(count: int) -> str:
+    return _ROWS_BY_ID + f"WHERE id IN ({', '.join('?' * count)})"
 
 
 @cache
