@@ -52,7 +52,9 @@ MAX_CATALOG = 1_000_000
 
 def _database(settings: Settings) -> Database:
     return create_database(
-        settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
+        settings.resolved_database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.db_pool_size,
     )
 
 

@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shopkeep.db import DEFAULT_POOL_SIZE
+
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder"})
 MIN_SECRET_LENGTH = 32
 
@@ -21,6 +23,9 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str | None = None
     sqlite_synchronous: Literal["OFF", "NORMAL", "FULL", "EXTRA"] = "FULL"
+    # PostgreSQL connections each process keeps open (and a quarter more at busy moments):
+    # a pool smaller than the requests in flight opens and closes connections all the time.
+    db_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=1, le=1000)
 
     # Memory for catalog responses kept by each store process (see store/response_cache.py).
     catalog_cache_mb: int = Field(default=32, ge=0, le=4096)

@@ -57,6 +57,7 @@ MIN_ID = -(2**31)
 
 # How long a transaction keeps retrying against a busy database before giving up with a 503.
 BUSY_DEADLINE_SECONDS = 30.0
+DEFAULT_POOL_SIZE = 32  # PostgreSQL connections kept per process (`SHOPKEEP_DB_POOL_SIZE`)
 RETRYABLE_PG_STATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
 
 
@@ -319,9 +320,11 @@ async def _run_in_savepoints(tx: Tx, group: list[_Write], outcomes: list[tuple[b
 
 
 class PostgresDatabase(Database):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         self.url = url
-        self.engine: AsyncEngine = create_async_engine(url, pool_size=10, max_overflow=20)
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=max(pool_size // 4, 1)
+        )
         # The same pool, its connections in autocommit while they serve `read_apart`.
         self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         self.memo = {}
@@ -423,9 +426,11 @@ def _ensure_parent_dir(url: str) -> None:
         Path(url.removeprefix(prefix)).parent.mkdir(parents=True, exist_ok=True)
 
 
-def create_database(url: str, *, sqlite_synchronous: str = "FULL") -> Database:
+def create_database(
+    url: str, *, sqlite_synchronous: str = "FULL", pool_size: int = DEFAULT_POOL_SIZE
+) -> Database:
     if url.startswith("sqlite"):
         return SQLiteDatabase(url, synchronous=sqlite_synchronous)
     if url.startswith("postgresql"):
-        return PostgresDatabase(url)
+        return PostgresDatabase(url, pool_size=pool_size)
     raise ValueError(f"Unsupported database URL: {url!r} (use sqlite:/// or postgresql+asyncpg://)")

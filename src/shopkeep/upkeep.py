@@ -62,7 +62,9 @@ async def running(
     owns when it stops."""
     if owns_database:
         app.state.database = create_database(
-            settings.resolved_database_url, sqlite_synchronous=settings.sqlite_synchronous
+            settings.resolved_database_url,
+            sqlite_synchronous=settings.sqlite_synchronous,
+            pool_size=settings.db_pool_size,
         )
     database = app.state.database
     catalog_index.start(database)

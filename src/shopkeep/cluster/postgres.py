@@ -70,7 +70,7 @@ def postgres_server(bindir: Path, *, fast: bool = True) -> Iterator[str]:
         )
         options = (
             f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={sockets} "
-            "-c max_connections=200 -c shared_buffers=128MB"
+            "-c max_connections=300 -c shared_buffers=128MB"
         )
         if fast:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"

@@ -47,6 +47,7 @@ def create_app(
             app.state.database = create_database(
                 settings.resolved_sandbox_database_url,
                 sqlite_synchronous=settings.sqlite_synchronous,
+                pool_size=settings.db_pool_size,
             )
         client = None
         if store_transport is not None:
