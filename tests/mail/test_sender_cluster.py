@@ -89,6 +89,9 @@ async def test_a_store_killed_mid_send_among_three_leaves_every_message_sent_onc
         env = {
             **sender_env(database_url, str(tmp_path), smtp),
             "SHOPKEEP_SMTP_TIMEOUT_SECONDS": "30",
+            # Long enough that the held message's lease outlives finding and killing its
+            # sender on a busy machine; the others take its messages over once it lapses.
+            "SHOPKEEP_MAIL_LEASE_SECONDS": "4",
         }
         with contextlib.ExitStack() as stores, ThreadPoolExecutor(3) as starting:
             servers = list(
@@ -98,10 +101,11 @@ async def test_a_store_killed_mid_send_among_three_leaves_every_message_sent_onc
             expected = set(await states(database))
             assert len(expected) == 2 * ORDERS
             await inbox.arrived(3)
+            # What is being sent now: the held message among them, whose sender waits for
+            # the answer to it and cannot finish (leases taken later are never sent twice).
+            in_flight_at_kill = await database.read(leased)
             victim = owner_of_connection(inbox.peers[2][1], servers)
             victim.kill()  # SIGKILL while it waits for the answer to the third message
-            # What was being sent at that instant (its leases have not lapsed yet).
-            in_flight_at_kill = await database.read(leased)
             inbox.hold = None
             inbox.released.set()
 
