@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 
 from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
 from shopkeep.carts.service import is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
-from shopkeep.db import AnySelect, Tx, utcnow
+from shopkeep.db import Prepared, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
 from shopkeep.fulfilment import read as fulfilment
 from shopkeep.inventory import service as inventory
@@ -121,13 +121,13 @@ async def _place_order(
     await lock_open_cart(tx, cart_id)
     # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
     # cart that held the lock before us committed.
-    previous = await tx.scalar(_pending_order_statement(), {"cart_id": cart_id})
+    previous = (await tx.run(_pending_order_statement(), {"cart_id": cart_id})).scalar()
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
         await _close_pending(tx, previous, CANCELLED)
 
-    lines = (await tx.execute(_cart_lines_statement(), {"cart_id": cart_id})).all()
+    lines = (await tx.run(_cart_lines_statement(), {"cart_id": cart_id})).all()
     if not lines:
         raise CartIsEmpty()
     for line in lines:
@@ -147,15 +147,15 @@ async def _place_order(
     amounts = priced.totals
 
     # The conditional update is the guarantee; the check above only names the short line.
-    reserved = await tx.execute(_reserve_statement(), {"cart_id": cart_id})
+    reserved = await tx.run(_reserve_statement(), {"cart_id": cart_id})
     if reserved.rowcount != len(lines):
         raise StockChanged("Stock changed during checkout; please try again.")
 
     now = utcnow()
     order_id = new_id()
     total_cents = amounts.total_cents
-    await tx.execute(
-        _ORDERS.insert(),
+    await tx.run(
+        _INSERT_ORDER,
         {
             "id": order_id,
             "cart_id": cart_id,
@@ -173,8 +173,8 @@ async def _place_order(
             "expires_at": now + ttl,
         },
     )
-    await tx.execute(
-        _ORDER_LINES.insert(),
+    await tx.run(
+        _INSERT_ORDER_LINES,
         [
             {
                 "order_id": order_id,
@@ -190,7 +190,7 @@ async def _place_order(
     # The reservation's movements, one per line, from the lines just written.
     await inventory.record_reserved(tx, order_id)
     if details is not None:
-        await tx.execute(_ORDER_CUSTOMERS.insert(), {"order_id": order_id, **details.snapshot()})
+        await tx.run(_INSERT_ORDER_CUSTOMER, {"order_id": order_id, **details.snapshot()})
     if priced.code is not None:
         # After the products: the lock order is cart, orders, products, then the code.
         await pricing.take_use(tx, priced.code, order_id, email)
@@ -431,12 +431,15 @@ _CLOSED = {
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_LINES = cast(Table, OrderLine.__table__)
 _ORDER_CUSTOMERS = cast(Table, OrderCustomer.__table__)
+_INSERT_ORDER = Prepared(_ORDERS.insert())
+_INSERT_ORDER_LINES = Prepared(_ORDER_LINES.insert())
+_INSERT_ORDER_CUSTOMER = Prepared(_ORDER_CUSTOMERS.insert())
 
 
 @cache
-def _pending_order_statement() -> AnySelect:
+def _pending_order_statement() -> Prepared:
     # Locked before the products: the one lock order is cart, order, products by id.
-    return (
+    return Prepared(
         select(Order.id)
         .where(Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT)
         .with_for_update()
@@ -444,10 +447,10 @@ def _pending_order_statement() -> AnySelect:
 
 
 @cache
-def _cart_lines_statement() -> AnySelect:
+def _cart_lines_statement() -> Prepared:
     # Locks the products in id order (PostgreSQL) so two checkouts never wait on each other
     # in a cycle; SQLite already runs one writer at a time.
-    return (
+    return Prepared(
         select(
             CartItem.product_id,
             CartItem.quantity,
@@ -464,9 +467,9 @@ def _cart_lines_statement() -> AnySelect:
 
 
 @cache
-def _reserve_statement() -> Update:
+def _reserve_statement() -> Prepared:
     """Take every line of a cart off the shelf in one conditional statement."""
-    return (
+    return Prepared(
         update(Product)
         .where(
             CartItem.cart_id == bindparam("cart_id"),
