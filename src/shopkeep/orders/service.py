@@ -13,8 +13,8 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 
-from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
-from shopkeep.carts.service import is_id, lock_open_cart, new_id
+from shopkeep.carts.models import CART_CLOSED, CART_OPEN, Cart, CartItem
+from shopkeep.carts.service import CartNotFound, is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
 from shopkeep.db import Prepared, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
@@ -118,10 +118,7 @@ async def _place_order(
     discount_code: str | None = None,
 ) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
-    await lock_open_cart(tx, cart_id)
-    # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
-    # cart that held the lock before us committed.
-    previous = (await tx.run(_pending_order_statement(), {"cart_id": cart_id})).scalar()
+    previous = await _open_cart_pending_order(tx, cart_id)
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
@@ -195,6 +192,27 @@ async def _place_order(
         # After the products: the lock order is cart, orders, products, then the code.
         await pricing.take_use(tx, priced.code, order_id, email)
     return PlacedOrder(order_id=order_id, total_cents=total_cents)
+
+
+async def _open_cart_pending_order(tx: Tx, cart_id: str) -> str | None:
+    """The pending order of an open cart (None when it has none); CartNotFound unless the cart
+    is open. The cart's row is locked first."""
+    if tx.dialect != "sqlite":
+        await lock_open_cart(tx, cart_id)
+        # A separate statement after the lock: on PostgreSQL it sees what a checkout of the
+        # same cart that held the lock before us committed.
+        previous: str | None = (
+            await tx.run(_pending_order_statement(), {"cart_id": cart_id})
+        ).scalar()
+        return previous
+    # SQLite runs one writer at a time: the cart and its pending order are read at once.
+    if not is_id(cart_id):
+        raise CartNotFound()
+    found = (await tx.run(_open_cart_and_pending_order(), {"cart_id": cart_id})).all()
+    if not found or found[0].status != CART_OPEN:
+        raise CartNotFound()
+    pending: str | None = found[0].pending
+    return pending
 
 
 async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
@@ -443,6 +461,19 @@ def _pending_order_statement() -> Prepared:
         select(Order.id)
         .where(Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT)
         .with_for_update()
+    )
+
+
+@cache
+def _open_cart_and_pending_order() -> Prepared:
+    pending = (
+        select(Order.id)
+        .where(Order.cart_id == Cart.id, Order.status == PENDING_PAYMENT)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return Prepared(
+        select(Cart.status, pending.label("pending")).where(Cart.id == bindparam("cart_id"))
     )
 
 
