@@ -250,7 +250,7 @@ class _SyncTx(Tx):
         driver = connection.connection.dbapi_connection
         assert driver is not None
         cursor = driver.cursor()
-        if connection._has_events or connection.engine._has_events:
+        if connection.dispatch.before_cursor_execute:
             # As SQLAlchemy would (statement counts in tests, tracing).
             connection.dispatch.before_cursor_execute(
                 connection, cursor, plan.sql, values, None, many
