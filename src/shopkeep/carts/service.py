@@ -48,7 +48,10 @@ def new_id() -> str:
 
 def is_id(value: str) -> bool:
     """Whether `value` has the shape of an id made by `new_id` (anything else cannot exist)."""
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    return len(value) == 32 and _HEX_DIGITS.issuperset(value)
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
