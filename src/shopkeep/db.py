@@ -232,28 +232,28 @@ class _SyncTx(Tx):
     def __init__(self, connection: Connection, memo: dict[str, Any]) -> None:
         self.connection = connection
         self.memo = memo
+        self.driver = cast(sqlite3.Connection, connection.connection.dbapi_connection)
+        # Looked up once per transaction: whether anything listens to statements (tests
+        # counting them, tracing), to be told of the hot statements too, as SQLAlchemy would.
+        self._traced = bool(connection.dispatch.before_cursor_execute)
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self.connection.execute(statement, params)
 
     async def run(self, prepared: Prepared, params: Params = None) -> Rows:
-        connection = self.connection
-        batch: Sequence[Mapping[str, Any]]
-        if params is None:
-            batch, many = ({},), False
-        elif isinstance(params, Mapping):
-            batch, many = (params,), False
+        dialect = self.connection.dialect
+        values: Any
+        if params is None or type(params) is dict or isinstance(params, Mapping):
+            one: Mapping[str, Any] = params or {}
+            plan = prepared.plan(dialect, tuple(one))
+            values, many = plan.parameters(one), False
         else:
-            batch, many = params, True
-        plan = prepared.plan(connection.dialect, tuple(batch[0]))
-        values: Any = [plan.parameters(one) for one in batch] if many else plan.parameters(batch[0])
-        driver = connection.connection.dbapi_connection
-        assert driver is not None
-        cursor = driver.cursor()
-        if connection.dispatch.before_cursor_execute:
-            # As SQLAlchemy would (statement counts in tests, tracing).
-            connection.dispatch.before_cursor_execute(
-                connection, cursor, plan.sql, values, None, many
+            plan = prepared.plan(dialect, tuple(params[0]))
+            values, many = [plan.parameters(one) for one in params], True
+        cursor = self.driver.cursor()
+        if self._traced:
+            self.connection.dispatch.before_cursor_execute(
+                self.connection, cursor, plan.sql, values, None, many
             )
         try:
             if many:
@@ -422,8 +422,7 @@ async def _run_in_savepoints(tx: Tx, group: list[_Write], outcomes: list[tuple[b
     """Run each write in its own savepoint: one that fails leaves no trace, the others stay."""
     assert isinstance(tx, _SyncTx)
     # Savepoints straight through the driver: SQLAlchemy's own cost more than the SQL they run.
-    driver = tx.connection.connection.dbapi_connection
-    assert driver is not None
+    driver = tx.driver
     outcomes.clear()  # a transaction retried after a busy database starts over
     for write in group:
         driver.execute("SAVEPOINT write")
