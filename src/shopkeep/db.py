@@ -20,11 +20,12 @@ import random
 import sqlite3
 import time
 from abc import ABC, abstractmethod
+from collections import namedtuple
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, Protocol, TypeVar, cast
 
 from sqlalchemy import DateTime, Dialect, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Connection, CursorResult, Engine
@@ -89,6 +90,122 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Rows(Protocol):
+    """What a hot statement's result offers (a `CursorResult` is one)."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def all(self) -> Sequence[Any]: ...
+
+    def scalar(self) -> Any: ...
+
+
+class Prepared:
+    """A statement on the hot path: on SQLite it is compiled once (per set of parameter names)
+    and run straight through the driver, without SQLAlchemy's work per execution, which costs
+    several times the statement itself; on PostgreSQL it runs as any other statement.
+
+    Its parameters are named bind parameters (or, for an INSERT, its columns); defaults of
+    columns left out must be plain values. Results have no ORM entities: plain columns only.
+    """
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._plans: dict[tuple[str, ...], _Plan] = {}
+
+    def plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+        plan = self._plans.get(keys)
+        if plan is None:
+            plan = self._plans[keys] = _Plan.compile(self.statement, dialect, keys)
+        return plan
+
+
+class _Plan(NamedTuple):
+    """A statement compiled for SQLite: its SQL, where each positional parameter comes from
+    (a caller's parameter, else a value fixed in the statement or a column default) and how it
+    and each result column are converted."""
+
+    sql: str
+    binds: tuple[tuple[str | None, Any, Callable[[Any], Any] | None], ...]
+    row: Any  # a named tuple class, or None for a statement that returns no rows
+    converters: tuple[Callable[[Any], Any] | None, ...] | None
+
+    @classmethod
+    def compile(cls, statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
+        compiled: Any = cast(Any, statement).compile(dialect=dialect, column_keys=list(keys))
+        if compiled.update_prefetch:
+            raise ValueError("columns updated by default cannot be prepared; set them")
+        defaults = {}
+        for column in compiled.insert_prefetch:
+            default = column.default
+            if default is None or not default.is_scalar:
+                raise ValueError(f"{column.key} has no plain default; pass it")
+            defaults[column.key] = default.arg
+        binds = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            if bind.expanding or bind.callable is not None:
+                raise ValueError(f"parameter {name} cannot be prepared")
+            convert = bind.type._cached_bind_processor(dialect)
+            if bind.key in keys:
+                binds.append((bind.key, None, convert))
+            else:
+                value = defaults.get(bind.key, bind.value)
+                binds.append((None, value if convert is None else convert(value), None))
+        row: Any = None
+        converters = None
+        if compiled._result_columns:
+            names = [column.keyname for column in compiled._result_columns]
+            row = _row_class(names)
+            found = [
+                column.type._cached_result_processor(dialect, None)
+                for column in compiled._result_columns
+            ]
+            converters = tuple(found) if any(found) else None
+        return cls(compiled.string, tuple(binds), row, converters)
+
+    def parameters(self, given: Mapping[str, Any]) -> tuple[Any, ...]:
+        values = []
+        for key, value, convert in self.binds:
+            if key is not None:
+                value = given[key]
+                if convert is not None:
+                    value = convert(value)
+            values.append(value)
+        return tuple(values)
+
+    def rows(self, fetched: Sequence[Any]) -> list[Any]:
+        make = self.row._make
+        converters = self.converters
+        if converters is None:
+            return [make(row) for row in fetched]
+        return [
+            make(
+                value if convert is None else convert(value)
+                for value, convert in zip(row, converters, strict=True)
+            )
+            for row in fetched
+        ]
+
+
+def _row_class(names: list[str]) -> Any:
+    """Rows whose columns read by name, as SQLAlchemy's do."""
+    return namedtuple("Row", tuple(names), rename=True)
+
+
+@dataclass(slots=True)
+class _DriverRows:
+    rowcount: int
+    _rows: list[Any]
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+    def scalar(self) -> Any:
+        return self._rows[0][0] if self._rows else None
+
+
 class Tx(ABC):
     """One open transaction; services run their statements through it.
 
@@ -105,11 +222,16 @@ class Tx(ABC):
     async def scalar(self, statement: Executable, params: Params = None) -> Any:
         return (await self.execute(statement, params)).scalar()
 
+    async def run(self, prepared: Prepared, params: Params = None) -> Rows:
+        """Run a hot statement (see `Prepared`)."""
+        return await self.execute(prepared.statement, params)
+
     @abstractmethod
     async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
         """The rows of `sql`, written in the driver's own parameter style (`?` on SQLite, `$1`
-        on PostgreSQL), run by the driver itself in this transaction: for the few statements
-        run on nearly every request, where SQLAlchemy's own work costs more than the query."""
+        on PostgreSQL), run by the driver itself in this transaction: for the few reads run on
+        nearly every request whose SQL differs by dialect (a `Prepared` statement is the same
+        on both, and goes through the driver on SQLite only)."""
 
 
 class _SyncTx(Tx):
@@ -118,16 +240,46 @@ class _SyncTx(Tx):
     def __init__(self, connection: Connection, memo: dict[str, Any]) -> None:
         self.connection = connection
         self.memo = memo
+        self.driver = cast(sqlite3.Connection, connection.connection.dbapi_connection)
+        # Looked up once per transaction: whether anything listens to statements (tests
+        # counting them, tracing), to be told of the hot statements too, as SQLAlchemy would.
+        self._traced = bool(connection.dispatch.before_cursor_execute)
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self.connection.execute(statement, params)
 
     async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
-        _announce(self.connection, sql, params)
-        driver = self.connection.connection.dbapi_connection
-        assert driver is not None
-        rows: list[Sequence[Any]] = driver.execute(sql, params).fetchall()
+        if self._traced:
+            _announce(self.connection, sql, params)
+        rows: list[Sequence[Any]] = self.driver.execute(sql, params).fetchall()
         return rows
+
+    async def run(self, prepared: Prepared, params: Params = None) -> Rows:
+        dialect = self.connection.dialect
+        values: Any
+        if params is None or type(params) is dict or isinstance(params, Mapping):
+            one: Mapping[str, Any] = params or {}
+            plan = prepared.plan(dialect, tuple(one))
+            values, many = plan.parameters(one), False
+        else:
+            plan = prepared.plan(dialect, tuple(params[0]))
+            values, many = [plan.parameters(one) for one in params], True
+        cursor = self.driver.cursor()
+        if self._traced:
+            self.connection.dispatch.before_cursor_execute(
+                self.connection, cursor, plan.sql, values, None, many
+            )
+        try:
+            if many:
+                cursor.executemany(plan.sql, values)
+            else:
+                cursor.execute(plan.sql, values)
+            fetched = [] if plan.row is None else plan.rows(cursor.fetchall())
+            return _DriverRows(cursor.rowcount, fetched)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(plan.sql, values, error, sqlite3.Error) from error
+        finally:
+            cursor.close()
 
 
 class _AsyncTx(Tx):
@@ -304,8 +456,7 @@ async def _run_in_savepoints(tx: Tx, group: list[_Write], outcomes: list[tuple[b
     """Run each write in its own savepoint: one that fails leaves no trace, the others stay."""
     assert isinstance(tx, _SyncTx)
     # Savepoints straight through the driver: SQLAlchemy's own cost more than the SQL they run.
-    driver = tx.connection.connection.dbapi_connection
-    assert driver is not None
+    driver = tx.driver
     outcomes.clear()  # a transaction retried after a busy database starts over
     for write in group:
         driver.execute("SAVEPOINT write")

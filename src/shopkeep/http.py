@@ -169,14 +169,17 @@ def http_error_detail(request: Request, exc: HTTPException) -> str:
     return str(exc.detail)
 
 
+def shop_error_response(error: ShopError) -> JSON:
+    """A refusal as every endpoint answers it: its status and `{"detail": "..."}`."""
+    return JSON(
+        {"detail": error.detail}, status_code=error.status_code, headers=error.response_headers()
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     async def shop_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ShopError)
-        return JSON(
-            {"detail": exc.detail},
-            status_code=exc.status_code,
-            headers=exc.response_headers(),
-        )
+        return shop_error_response(exc)
 
     async def invalid_request(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)

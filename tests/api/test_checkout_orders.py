@@ -348,3 +348,37 @@ async def test_order_ids_are_distinct_32_hex_across_carts(client: httpx.AsyncCli
 
     assert len(order_ids) == 3
     assert all(HEX_32.fullmatch(order_id) for order_id in order_ids)
+
+
+async def test_a_checkout_without_a_body_answers_as_one_whose_body_is_null(
+    client: httpx.AsyncClient,
+) -> None:
+    """Body-less checkouts are answered before FastAPI's layers; those with a body go through
+    them: the two ways agree on orders, refusals and headers."""
+    answers = []
+    for send in (
+        {},
+        {"headers": {"Content-Length": "0"}},
+        {"content": b"null", "headers": {"Content-Type": "application/json"}},
+    ):
+        cart_id = await cart_with(client, {KEYBOARD: 2})
+        placed = await client.post(f"/cart/{cart_id}/checkout", **send)
+        empty = await client.post(f"/cart/{await helpers.cart_with(client)}/checkout", **send)
+        unknown = await client.post("/cart/" + "0" * 32 + "/checkout", **send)
+        order = (await client.get(f"/orders/{placed.json()['order_id']}")).json()
+        answers.append(
+            [
+                (placed.status_code, placed.headers["content-type"], placed.json()["total"]),
+                (order["status"], order["cart_id"] == cart_id, len(order["items"])),
+                (empty.status_code, empty.json()),
+                (unknown.status_code, unknown.headers["content-type"], unknown.json()),
+            ]
+        )
+    assert answers[0] == [
+        (200, "application/json", 179.98),
+        ("pending_payment", True, 1),
+        (400, {"detail": "Cart is empty"}),
+        (404, "application/json", {"detail": "Cart not found"}),
+    ]
+    assert answers[1] == answers[0]
+    assert answers[2] == answers[0]

@@ -18,7 +18,7 @@ from sqlalchemy import Update, and_, bindparam, delete, func, insert, select, up
 from shopkeep.carts.models import CART_OPEN, Cart, CartItem
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
-from shopkeep.db import MAX_ID, AnySelect, Tx, UTCDateTime, utcnow
+from shopkeep.db import MAX_ID, Prepared, Tx, UTCDateTime, utcnow
 from shopkeep.errors import BadRequest, NotFound
 from shopkeep.money import as_json_number
 
@@ -48,7 +48,10 @@ def new_id() -> str:
 
 def is_id(value: str) -> bool:
     """Whether `value` has the shape of an id made by `new_id` (anything else cannot exist)."""
-    return len(value) == 32 and all(c in "0123456789abcdef" for c in value)
+    return len(value) == 32 and _HEX_DIGITS.issuperset(value)
+
+
+_HEX_DIGITS = frozenset("0123456789abcdef")
 
 
 def check_quantity(quantity: int, *, allow_zero: bool = False) -> None:
@@ -84,14 +87,14 @@ async def lock_open_cart(tx: Tx, cart_id: str) -> None:
     that changes to one cart (and its checkout) happen one at a time."""
     if not is_id(cart_id):
         raise CartNotFound()
-    status = await tx.scalar(_locked_cart_status(), {"cart_id": cart_id})
+    status = (await tx.run(_locked_cart_status(), {"cart_id": cart_id})).scalar()
     if status != CART_OPEN:
         raise CartNotFound()
 
 
 @cache
-def _locked_cart_status() -> AnySelect:
-    return select(Cart.status).where(Cart.id == bindparam("cart_id")).with_for_update()
+def _locked_cart_status() -> Prepared:
+    return Prepared(select(Cart.status).where(Cart.id == bindparam("cart_id")).with_for_update())
 
 
 async def create_cart(tx: Tx) -> str:

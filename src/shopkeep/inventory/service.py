@@ -15,7 +15,7 @@ from sqlalchemy import Insert, Update, bindparam, func, insert, literal, select,
 
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
-from shopkeep.db import MAX_ID, Tx, utcnow
+from shopkeep.db import MAX_ID, Prepared, Tx, utcnow
 from shopkeep.errors import BadRequest
 from shopkeep.inventory.models import ADJUST, RELEASE, RESERVE, RESTOCK, StockMovement
 from shopkeep.orders.models import OrderLine
@@ -128,7 +128,7 @@ async def initial_stock_of_range(tx: Tx, first_id: int, last_id: int) -> None:
 
 async def record_reserved(tx: Tx, order_id: str) -> None:
     """Checkout's movements: one `reserve` per line of the new order, in one statement."""
-    await tx.execute(
+    await tx.run(
         _order_movements_statement(RESERVE),
         {"order_id": order_id, "at": utcnow(), "actor": CUSTOMER, "reason": "Checkout"},
     )
@@ -138,7 +138,7 @@ async def release_order(tx: Tx, order_id: str, reason: str, actor: str = SYSTEM)
     """Put every line of an order back on the shelf, one `release` movement each. The caller
     has moved the order out of the states that hold stock (so this runs once per order)."""
     await tx.execute(_release_statement(), {"order_id": order_id})
-    await tx.execute(
+    await tx.run(
         _order_movements_statement(RELEASE),
         {"order_id": order_id, "at": utcnow(), "actor": actor, "reason": reason},
     )
@@ -242,21 +242,23 @@ _COLUMNS = ("product_id", "type", "quantity", "order_id", "actor", "reason", "at
 
 
 @cache
-def _order_movements_statement(kind: str) -> Insert:
+def _order_movements_statement(kind: str) -> Prepared:
     """One movement per line of an order: reserved units leave the shelf, released ones
     return. Built once per kind (checkout is a hot path)."""
     sign = -1 if kind == RESERVE else 1
-    return insert(StockMovement).from_select(
-        _COLUMNS,
-        select(
-            OrderLine.product_id,
-            literal(kind),
-            OrderLine.quantity * sign,
-            OrderLine.order_id,
-            bindparam("actor", type_=StockMovement.actor.type),
-            bindparam("reason", type_=StockMovement.reason.type),
-            bindparam("at", type_=StockMovement.at.type),
-        ).where(OrderLine.order_id == bindparam("order_id")),
+    return Prepared(
+        insert(StockMovement).from_select(
+            _COLUMNS,
+            select(
+                OrderLine.product_id,
+                literal(kind),
+                OrderLine.quantity * sign,
+                OrderLine.order_id,
+                bindparam("actor", type_=StockMovement.actor.type),
+                bindparam("reason", type_=StockMovement.reason.type),
+                bindparam("at", type_=StockMovement.at.type),
+            ).where(OrderLine.order_id == bindparam("order_id")),
+        )
     )
 
 

@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, Update, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
 
-from shopkeep.carts.models import CART_CLOSED, Cart, CartItem
-from shopkeep.carts.service import is_id, lock_open_cart, new_id
+from shopkeep.carts.models import CART_CLOSED, CART_OPEN, Cart, CartItem
+from shopkeep.carts.service import CartNotFound, is_id, lock_open_cart, new_id
 from shopkeep.catalog.models import Product
-from shopkeep.db import AnySelect, Tx, utcnow
+from shopkeep.db import Prepared, Tx, utcnow
 from shopkeep.errors import BadRequest, NotFound, ShopError
 from shopkeep.fulfilment import read as fulfilment
 from shopkeep.inventory import service as inventory
@@ -118,16 +118,13 @@ async def _place_order(
     discount_code: str | None = None,
 ) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
-    await lock_open_cart(tx, cart_id)
-    # A separate statement after the lock: on PostgreSQL it sees what a checkout of the same
-    # cart that held the lock before us committed.
-    previous = await tx.scalar(_pending_order_statement(), {"cart_id": cart_id})
+    previous = await _open_cart_pending_order(tx, cart_id)
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
         await _close_pending(tx, previous, CANCELLED)
 
-    lines = (await tx.execute(_cart_lines_statement(), {"cart_id": cart_id})).all()
+    lines = (await tx.run(_cart_lines_statement(), {"cart_id": cart_id})).all()
     if not lines:
         raise CartIsEmpty()
     for line in lines:
@@ -147,15 +144,15 @@ async def _place_order(
     amounts = priced.totals
 
     # The conditional update is the guarantee; the check above only names the short line.
-    reserved = await tx.execute(_reserve_statement(), {"cart_id": cart_id})
+    reserved = await tx.run(_reserve_statement(), {"cart_id": cart_id})
     if reserved.rowcount != len(lines):
         raise StockChanged("Stock changed during checkout; please try again.")
 
     now = utcnow()
     order_id = new_id()
     total_cents = amounts.total_cents
-    await tx.execute(
-        _ORDERS.insert(),
+    await tx.run(
+        _INSERT_ORDER,
         {
             "id": order_id,
             "cart_id": cart_id,
@@ -173,8 +170,8 @@ async def _place_order(
             "expires_at": now + ttl,
         },
     )
-    await tx.execute(
-        _ORDER_LINES.insert(),
+    await tx.run(
+        _INSERT_ORDER_LINES,
         [
             {
                 "order_id": order_id,
@@ -190,11 +187,32 @@ async def _place_order(
     # The reservation's movements, one per line, from the lines just written.
     await inventory.record_reserved(tx, order_id)
     if details is not None:
-        await tx.execute(_ORDER_CUSTOMERS.insert(), {"order_id": order_id, **details.snapshot()})
+        await tx.run(_INSERT_ORDER_CUSTOMER, {"order_id": order_id, **details.snapshot()})
     if priced.code is not None:
         # After the products: the lock order is cart, orders, products, then the code.
         await pricing.take_use(tx, priced.code, order_id, email)
     return PlacedOrder(order_id=order_id, total_cents=total_cents)
+
+
+async def _open_cart_pending_order(tx: Tx, cart_id: str) -> str | None:
+    """The pending order of an open cart (None when it has none); CartNotFound unless the cart
+    is open. The cart's row is locked first."""
+    if tx.dialect != "sqlite":
+        await lock_open_cart(tx, cart_id)
+        # A separate statement after the lock: on PostgreSQL it sees what a checkout of the
+        # same cart that held the lock before us committed.
+        previous: str | None = (
+            await tx.run(_pending_order_statement(), {"cart_id": cart_id})
+        ).scalar()
+        return previous
+    # SQLite runs one writer at a time: the cart and its pending order are read at once.
+    if not is_id(cart_id):
+        raise CartNotFound()
+    found = (await tx.run(_open_cart_and_pending_order(), {"cart_id": cart_id})).all()
+    if not found or found[0].status != CART_OPEN:
+        raise CartNotFound()
+    pending: str | None = found[0].pending
+    return pending
 
 
 async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
@@ -431,12 +449,15 @@ _CLOSED = {
 _ORDERS = cast(Table, Order.__table__)
 _ORDER_LINES = cast(Table, OrderLine.__table__)
 _ORDER_CUSTOMERS = cast(Table, OrderCustomer.__table__)
+_INSERT_ORDER = Prepared(_ORDERS.insert())
+_INSERT_ORDER_LINES = Prepared(_ORDER_LINES.insert())
+_INSERT_ORDER_CUSTOMER = Prepared(_ORDER_CUSTOMERS.insert())
 
 
 @cache
-def _pending_order_statement() -> AnySelect:
+def _pending_order_statement() -> Prepared:
     # Locked before the products: the one lock order is cart, order, products by id.
-    return (
+    return Prepared(
         select(Order.id)
         .where(Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT)
         .with_for_update()
@@ -444,10 +465,23 @@ def _pending_order_statement() -> AnySelect:
 
 
 @cache
-def _cart_lines_statement() -> AnySelect:
+def _open_cart_and_pending_order() -> Prepared:
+    pending = (
+        select(Order.id)
+        .where(Order.cart_id == Cart.id, Order.status == PENDING_PAYMENT)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return Prepared(
+        select(Cart.status, pending.label("pending")).where(Cart.id == bindparam("cart_id"))
+    )
+
+
+@cache
+def _cart_lines_statement() -> Prepared:
     # Locks the products in id order (PostgreSQL) so two checkouts never wait on each other
     # in a cycle; SQLite already runs one writer at a time.
-    return (
+    return Prepared(
         select(
             CartItem.product_id,
             CartItem.quantity,
@@ -464,9 +498,9 @@ def _cart_lines_statement() -> AnySelect:
 
 
 @cache
-def _reserve_statement() -> Update:
+def _reserve_statement() -> Prepared:
     """Take every line of a cart off the shelf in one conditional statement."""
-    return (
+    return Prepared(
         update(Product)
         .where(
             CartItem.cart_id == bindparam("cart_id"),

@@ -18,6 +18,7 @@ from shopkeep.http import JSON, App, BodySizeLimit, install_error_handlers
 from shopkeep.inventory.api import router as inventory_router
 from shopkeep.mail.api import router as mail_router
 from shopkeep.migrate import STORE_MIGRATIONS
+from shopkeep.orders.api import BodylessCheckout
 from shopkeep.orders.api import router as orders_router
 from shopkeep.payments.api import router as payments_router
 from shopkeep.payments.client import PaymentsClient
@@ -71,6 +72,7 @@ def create_app(
     app.add_middleware(BodySizeLimit)
     # In front of FastAPI's own layers: a kept catalog response is sent before they run.
     app.add_front(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
+    app.add_front(BodylessCheckout)
     telemetry.install(
         app,
         "store",
