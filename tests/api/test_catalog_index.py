@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert, select, update
 
@@ -244,6 +244,8 @@ broad_queries = st.builds(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(query=broad_queries)
+# Walking the name order with a lowest rating: the rating's bounds are not the name order's.
+@example(query=ProductQuery(min_rating_tenths=44, sort_by="name", page_size=1))
 async def test_every_plan_of_the_index_answers_like_sql(
     database: Database,
     indexed: CatalogIndex,

@@ -214,13 +214,16 @@ class ProductIndex:
 
     def _window(self, query: ProductQuery, name: str) -> tuple[int, int] | None:
         """Where the rows within the query's bounds on `name` ("price" or "rating") are in
-        that order (None: no bounds on it, or no order)."""
+        that order (None: no bounds on it, no order, or another order: the name order has no
+        bounds)."""
         order = self.orders.get(name)
         key: npt.NDArray[Any] = self.price if name == "price" else self.rating
         if name == "price":
             low_value, high_value = query.min_price_cents, query.max_price_cents
-        else:
+        elif name == "rating":
             low_value, high_value = query.min_rating_tenths, None
+        else:
+            return None
         if order is None or (low_value is None and high_value is None):
             return None
         # Bisect through the order (numpy's `sorter` would check and copy the whole order).
