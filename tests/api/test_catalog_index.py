@@ -43,11 +43,14 @@ TERMS = [
 ]
 FIRST_NEW_ID = 10_000
 PRICES = sorted({product.price_cents for product in DEMO_PRODUCTS})
+# Prices the index keeps in 32 bits, and beyond (it widens its column to 64).
+new_prices = st.integers(1, 20_000) | st.sampled_from([2**31 - 1, 2**31, 3_000_000_000])
 # Bounds at, just below and just above the prices in the catalog, and anywhere.
 price_bounds = (
     st.none()
     | st.sampled_from(PRICES).flatmap(lambda cents: st.sampled_from([cents - 1, cents, cents + 1]))
     | st.integers(0, 20_000)
+    | st.sampled_from([2**31 - 1, 2**31, 10**11])
 )
 
 
@@ -70,7 +73,7 @@ queries = st.builds(
 
 existing_ids = st.integers(1, len(DEMO_PRODUCTS) + 5)
 writes = st.one_of(
-    st.tuples(st.just("price"), existing_ids, st.integers(1, 20_000)),
+    st.tuples(st.just("price"), existing_ids, new_prices),
     st.tuples(st.just("stock"), existing_ids, st.integers(0, 3)),
     st.tuples(st.just("rating"), existing_ids, st.integers(0, 50)),
     st.tuples(st.just("category"), existing_ids, st.integers(1, 5)),
@@ -83,7 +86,7 @@ writes = st.one_of(
     st.tuples(st.just("seller"), existing_ids, st.sampled_from([None, 1, 2])),
     st.tuples(st.just("deleted"), existing_ids, st.none()),
     st.tuples(st.just("gone"), existing_ids, st.none()),
-    st.tuples(st.just("new"), st.integers(0, 30), st.integers(1, 20_000)),
+    st.tuples(st.just("new"), st.integers(0, 30), new_prices),
 )
 
 
@@ -320,3 +323,19 @@ async def test_a_text_whose_letters_fold_into_ascii_leaves_the_search_to_the_dat
         assert answer == expected
     assert indexed.index is not None and indexed.index.words is not None
     assert indexed.index.words.folding
+
+
+async def test_prices_beyond_32_bits_keep_their_column_wide(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    """The index keeps prices in 32 bits while they fit: one beyond is patched in by widening
+    the column, and a build over it makes it wide from the start."""
+    assert indexed.index is not None and indexed.index.price.dtype == np.int32
+    assert indexed.index.ids.dtype == np.int32
+    query = ProductQuery(min_price_cents=2**31, sort_by="price", order="desc")
+    await database.write(apply, ("price", 2, 3_000_000_000))
+    expected, answer = await both_answers(database, indexed, query)
+    assert answer == expected and [p["id"] for p in expected["products"]] == [2]
+    assert indexed.index.price.dtype == np.int64
+    built = await database.read(build)
+    assert built.price.dtype == np.int64 and int(built.price[1]) == 3_000_000_000

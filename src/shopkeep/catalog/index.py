@@ -14,8 +14,10 @@ change log, `CatalogChange`) are read again in that transaction and patched in, 
 is exactly what the SQL path would give. When the log no longer holds the rows needed (pruned),
 or too much changed, the index is rebuilt in the background and queries use SQL meanwhile.
 
-Memory: some 55 bytes per product for the columns and orders, and 4 bytes per distinct word
-of each product's text for the word lists (about 110 MB in all for a million products)."""
+Memory: some 47 bytes per product for the columns and orders (ids and prices take 4 bytes
+while they fit in 32 bits, 8 beyond), and for the word lists 4 bytes per distinct word of each
+product's text, or a bit per product for a word held by more than a 32nd of them (about 90 MB
+in all for a million products of the demo catalog)."""
 
 from __future__ import annotations
 
@@ -95,11 +97,11 @@ class ProductIndex:
     """The filterable columns of every product known at `version`, in id order."""
 
     version: int
-    ids: npt.NDArray[np.int64]
+    ids: npt.NDArray[np.int32 | np.int64]  # int32 while every id fits (`_narrowed`)
     listed: Mask
     category: npt.NDArray[np.int32]
     brand: npt.NDArray[np.int32]  # codes of `brand_keys`
-    price: npt.NDArray[np.int64]
+    price: npt.NDArray[np.int32 | np.int64]  # cents, int32 while every price fits
     rating: npt.NDArray[np.int16]
     stock: npt.NDArray[np.int32]
     seller: npt.NDArray[np.int32]  # 0: the store's own
@@ -129,9 +131,18 @@ class ProductIndex:
         """Which rows hold one of `product_ids` (ids not in the index are left out)."""
         found = np.zeros(self.size, dtype=np.bool_)
         if self.size and len(product_ids):
-            where = np.minimum(np.searchsorted(self.ids, product_ids), self.size - 1)
+            where = self.rows_of(product_ids)
             found[where[self.ids[where] == product_ids]] = True
         return found
+
+    def rows_of(self, product_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        """Where each of `product_ids` is or would go in id order (at most the last row):
+        the row holds that id if any does."""
+        if not self.size:
+            return np.zeros(len(product_ids), dtype=np.intp)
+        if len(product_ids) and self.ids.dtype == np.int32 and product_ids.max() <= INT32_MAX:
+            product_ids = product_ids.astype(np.int32)  # else numpy widens all of `ids`
+        return np.minimum(np.searchsorted(self.ids, product_ids), self.size - 1)
 
     def matching(self, query: ProductQuery, found: Mask | None) -> Matches:
         """The listed products matching every filter of `query` but the search; with `found`
@@ -391,6 +402,24 @@ def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
     return [searchable_text(row[8], row[9]) for row in rows]
 
 
+INT32_MAX = int(np.iinfo(np.int32).max)
+# Columns of 64-bit values kept in 32 bits while every value fits.
+_NARROWED = ("ids", "price")
+
+
+def _narrowed(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`values` (integers) as int32 if they all fit, else as int64."""
+    fits = not len(values) or (values.min() >= -INT32_MAX - 1 and values.max() <= INT32_MAX)
+    return values.astype(np.int32 if fits else np.int64, copy=False)
+
+
+def _widened(column: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`column`, as int64 if it is int32 and some of `values` do not fit in it."""
+    if column.dtype == np.int32 and len(values) and _narrowed(values).dtype == np.int64:
+        return column.astype(np.int64)
+    return column
+
+
 _ARRAY_NAMES = (
     "ids",
     "category",
@@ -431,12 +460,12 @@ async def build(tx: Tx) -> ProductIndex:
         after = int(rows[-1][0])
         del rows
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
-    columns = {
-        name: np.concatenate([part[name] for part in parts])
-        if parts
-        else np.empty(0, dtype=_DTYPES[name])
-        for name in _ARRAY_NAMES
-    }
+    columns = {}
+    for name in _ARRAY_NAMES:
+        chunks = [part.pop(name) for part in parts]
+        column = np.concatenate(chunks) if chunks else np.empty(0, dtype=_DTYPES[name])
+        del chunks
+        columns[name] = _narrowed(column) if name in _NARROWED else column
     del parts
     index = _index(version, brand_keys, columns)
     index.words = words.build()
@@ -452,7 +481,7 @@ async def name_order(tx: Tx, index: ProductIndex) -> Order:
     rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": NAME_CHUNK})).all()
     while rows:
         ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-        where = np.minimum(np.searchsorted(index.ids, ids), max(index.size - 1, 0))
+        where = index.rows_of(ids)
         found.append(where[index.ids[where] == ids] if index.size else where[:0])
         last_name, last_id = rows[-1]
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
@@ -625,7 +654,7 @@ async def _patched(
         return index
     fresh = _arrays(rows, index.brand_keys)
     texts = _texts(rows)
-    where = np.minimum(np.searchsorted(index.ids, fresh["ids"]), max(index.size - 1, 0))
+    where = index.rows_of(fresh["ids"])
     known = index.ids[where] == fresh["ids"] if index.size else np.zeros(len(rows), np.bool_)
     at = where[known]
     if len(at):
@@ -642,6 +671,7 @@ async def _patched(
         if index.words is not None:
             for position, row in zip(at[retexted], np.flatnonzero(known)[retexted], strict=True):
                 index.words.changed(int(position), texts[row])
+        index.price = _widened(index.price, fresh["price"][known])
         for name in _ARRAY_NAMES[1:]:
             getattr(index, name)[at] = fresh[name][known]
     if not known.all():
@@ -649,7 +679,7 @@ async def _patched(
         index.forget_name_order()
         if index.words is not None:
             for row in np.flatnonzero(~known):
-                position = int(np.searchsorted(index.ids, fresh["ids"][row]))
+                position = int(index.rows_of(fresh["ids"][row : row + 1])[0])
                 index.words.changed(position, texts[row])
     if index.words is not None and index.words.outgrown:
         index.words = None  # searches go to the database until the index is built again
@@ -661,6 +691,8 @@ async def _patched(
 
 def _with_new_rows(index: ProductIndex, new: dict[str, Any]) -> ProductIndex:
     columns = {name: np.concatenate([getattr(index, name), new[name]]) for name in _ARRAY_NAMES}
+    for name in _NARROWED:
+        columns[name] = _narrowed(columns[name])
     order = np.argsort(columns["ids"], kind="stable")
     moved = _index(
         index.version, index.brand_keys, {name: values[order] for name, values in columns.items()}

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,18 +59,26 @@ def folds_into_ascii(text: str) -> bool:
 @dataclass
 class WordLists:
     """Every word of the catalog's texts (as of a build) and the positions of the products
-    holding it (positions in the catalog index's id order)."""
+    holding it (positions in the catalog index's id order).
+
+    A word held by few products keeps their positions (4 bytes each); one held by more than a
+    32nd of them keeps a bitmap of every product instead (a bit each), which is smaller."""
 
     words: list[str]
     starts: npt.NDArray[np.int64]  # products of words[i]: positions[starts[i]:starts[i + 1]]
     positions: npt.NDArray[np.int32]
     stale: npt.NDArray[np.bool_]  # products whose text is in `recent` instead
+    # Word number → its products as bits (little-endian within each byte); their spans in
+    # `positions` are empty.
+    bitmaps: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict)
     recent: dict[int, str] = field(default_factory=dict)
     folding: bool = False  # some text folds into ASCII: the database matches terms
 
     def nbytes(self) -> int:
         words = sum(len(word) + 49 for word in self.words)
-        return int(self.starts.nbytes + self.positions.nbytes + self.stale.nbytes + words)
+        bitmaps = sum(bitmap.nbytes for bitmap in self.bitmaps.values())
+        arrays = self.starts.nbytes + self.positions.nbytes + self.stale.nbytes
+        return int(arrays + bitmaps + words)
 
     def matches(self, term: str, size: int) -> npt.NDArray[np.bool_] | None:
         """Which of `size` products hold `term` (case-insensitively), or None when the
@@ -79,12 +88,16 @@ class WordLists:
         term = term.lower()
         if not TERM.fullmatch(term):
             return None
-        found = np.zeros(size, dtype=np.bool_)
-        spans = [
-            self.positions[self.starts[i] : self.starts[i + 1]]
-            for i, word in enumerate(self.words)
-            if term in word
-        ]
+        holding = [i for i, word in enumerate(self.words) if term in word]
+        bitmaps = [self.bitmaps[i] for i in holding if i in self.bitmaps]
+        if bitmaps:
+            bits = bitmaps[0].copy()
+            for bitmap in bitmaps[1:]:
+                bits |= bitmap
+            found = np.unpackbits(bits, count=size, bitorder="little").view(np.bool_)
+        else:
+            found = np.zeros(size, dtype=np.bool_)
+        spans = [self.positions[self.starts[i] : self.starts[i + 1]] for i in holding]
         if spans:
             found[np.concatenate(spans)] = True
         if self.recent:
@@ -107,13 +120,19 @@ class WordLists:
     def moved(self, new_position: npt.NDArray[np.int64], size: int) -> WordLists:
         """The lists after the products were put in a new order: the product at position p
         is now at `new_position[p]`; positions from len(stale) on are new products."""
+        old_size = len(self.stale)
         stale = np.ones(size, dtype=np.bool_)
-        stale[new_position[: len(self.stale)]] = self.stale
+        stale[new_position[:old_size]] = self.stale
+        bitmaps = {}
+        for word, bitmap in self.bitmaps.items():
+            held = np.flatnonzero(np.unpackbits(bitmap, count=old_size, bitorder="little"))
+            bitmaps[word] = _bitmap(new_position[held], size)
         return WordLists(
             words=self.words,
             starts=self.starts,
             positions=new_position[self.positions].astype(np.int32),
             stale=stale,
+            bitmaps=bitmaps,
             recent={int(new_position[p]): text for p, text in self.recent.items()},
             folding=self.folding,
         )
@@ -128,13 +147,21 @@ class _WordIds(dict[str, int]):
 
 
 class WordListsBuilder:
-    """Collects the words of products given in position order, chunk by chunk."""
+    """Collects the words of products given in position order, chunk by chunk.
+
+    Each chunk keeps only the numbers of its products' words (2 bytes each while the catalog
+    has at most 65,536 distinct words) and how many each product has; the lists are laid out
+    from those at the end, a chunk at a time, so that a build holds little more than the words'
+    numbers and the finished lists."""
 
     def __init__(self) -> None:
         self.word_ids = _WordIds()
         # Descriptions repeat across products: the words of recent ones are found once.
         self._described: dict[str, frozenset[int]] = {}
-        self._keys: list[npt.NDArray[np.uint64]] = []
+        # Per chunk: its products' word numbers, one product after another, and how many
+        # words each product has.
+        self._chunks: list[tuple[npt.NDArray[np.unsignedinteger[Any]], npt.NDArray[np.int32]]]
+        self._chunks = []
         self.size = 0
         self.folding = False
 
@@ -156,27 +183,65 @@ class WordListsBuilder:
             found = of_description.union(map(ids, findall(_lowered(name))))
             words.extend(found)
             counts.append(len(found))
-        positions = np.repeat(np.arange(self.size, self.size + len(names), dtype=np.uint64), counts)
-        # One sortable key per (word, product): the word in the high half.
-        self._keys.append((np.array(words, dtype=np.uint64) << np.uint64(32)) | positions)
+        kind = np.uint16 if len(self.word_ids) <= 1 << 16 else np.uint32
+        self._chunks.append((np.array(words, dtype=kind), np.array(counts, dtype=np.int32)))
         self.size += len(names)
 
     def build(self) -> WordLists:
-        keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.uint64)
-        self._keys = []
+        chunks, self._chunks = self._chunks, []
         self._described.clear()
-        keys.sort()
-        first_keys = np.arange(len(self.word_ids) + 1, dtype=np.uint64) << np.uint64(32)
-        starts = np.searchsorted(keys, first_keys).astype(np.int64)
-        positions = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
-        del keys
+        size, count = self.size, len(self.word_ids)
+        held = np.zeros(count, dtype=np.int64)  # how many products hold each word
+        for words, _ in chunks:
+            held += np.bincount(words, minlength=count)
+        dense = held * 32 > size  # a bitmap is smaller than the positions
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.where(dense, 0, held), out=starts[1:])
+        positions = np.empty(int(starts[-1]), dtype=np.int32)
+        filled = starts[:-1].copy()  # where each word's next position goes
+        bitmaps = {int(word): np.zeros((size + 7) // 8, np.uint8) for word in np.flatnonzero(dense)}
+        first = 0
+        while chunks:
+            words, counts = chunks.pop(0)
+            order = np.argsort(words, kind="stable")
+            products = np.repeat(np.arange(first, first + len(counts), dtype=np.int32), counts)
+            products, words = products[order], words[order].astype(np.int64)
+            first += len(counts)
+            sparse = ~dense[words]
+            # Each word's products in position order, after those of the chunks before.
+            some, of_some = words[sparse], products[sparse]
+            positions[filled[some] + np.arange(len(some)) - np.searchsorted(some, some)] = of_some
+            filled += np.bincount(some, minlength=count)
+            some, of_some = words[~sparse], products[~sparse]
+            if len(some):
+                cuts = np.flatnonzero(np.diff(some)) + 1
+                firsts = some[np.concatenate([[0], cuts])]
+                for word, part in zip(firsts, np.split(of_some, cuts), strict=True):
+                    _set_bits(bitmaps[int(word)], part)
         return WordLists(
             words=list(self.word_ids),
             starts=starts,
             positions=positions,
-            stale=np.zeros(self.size, dtype=np.bool_),
+            stale=np.zeros(size, dtype=np.bool_),
+            bitmaps=bitmaps,
             folding=self.folding,
         )
+
+
+def _set_bits(bitmap: npt.NDArray[np.uint8], positions: npt.NDArray[np.int32]) -> None:
+    """Set the bits of `positions` (distinct, ascending, not set yet) in `bitmap`."""
+    if not len(positions):
+        return
+    low, high = int(positions[0]) >> 3, (int(positions[-1]) >> 3) + 1
+    # Distinct bits of one byte add up to their union.
+    bits = np.bincount((positions >> 3) - low, weights=1 << (positions & 7), minlength=high - low)
+    bitmap[low:high] |= bits.astype(np.uint8)
+
+
+def _bitmap(positions: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.uint8]:
+    held = np.zeros(size, dtype=np.bool_)
+    held[positions] = True
+    return np.packbits(held, bitorder="little")
 
 
 def _lowered(text: str) -> str:
