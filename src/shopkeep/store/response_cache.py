@@ -24,8 +24,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shopkeep.catalog.responses import CatalogResponses, captured, catalog_version
 
 CATALOG_PATHS = re.compile(r"/(?:products(?:/\d+(?:/related)?)?|categories(?:/\d+)?|brands)")
-ENTRY_OVERHEAD = 256  # bytes per entry beyond its key, headers and body (dict slots, tuples)
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# Memory an entry takes beyond its body and headers' bytes, as measured: its key, the three
+# messages, the header lists and tuples, the entry itself and its slot in the LRU.
+ENTRY_OVERHEAD = 1_536
+# Some 3,500 cold product pages of 10 products (3 KB of JSON each), and the hot ones.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
