@@ -18,6 +18,7 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex, build
 from shopkeep.catalog.models import CatalogChange, Product
 from shopkeep.catalog.service import ProductQuery, search_products
+from shopkeep.catalog.words import WordListsBuilder
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.inventory import service as inventory
 from shopkeep.inventory.models import StockMovement
@@ -339,3 +340,28 @@ async def test_prices_beyond_32_bits_keep_their_column_wide(
     assert indexed.index.price.dtype == np.int64
     built = await database.read(build)
     assert built.price.dtype == np.int64 and int(built.price[1]) == 3_000_000_000
+
+
+def test_word_lists_keep_bitmaps_steps_and_positions_alike() -> None:
+    """Words in most products (bitmaps), in few close together (steps) and in few far apart
+    (positions, a step beyond 16 bits) are found where they are, also after a move."""
+    size = 70_000
+    far = {0, 3, 69_999}
+    names = [
+        f"lamp {'common' if n % 3 else 'plain'}{' far' if n in far else ''}"
+        + (" near" if n % 1_000 == 7 else "")
+        for n in range(size)
+    ]
+    builder = WordListsBuilder()
+    for first in range(0, size, 2_001):  # chunks of an odd size: bytes of bitmaps shared
+        builder.add(names[first : first + 2_001], [""] * len(names[first : first + 2_001]))
+    lists = builder.build()
+    assert lists.bitmaps and len(lists.steps) and len(lists.positions)
+    reversed_order = np.arange(size)[::-1].copy()
+    moved = lists.moved(reversed_order, size + 1)
+    for term in ("far", "near", "common", "plain", "lamp", "a", "zzz"):
+        expected = np.array([term in name for name in names])
+        found = lists.matches(term, size)
+        assert found is not None and (found == expected).all(), term
+        found = moved.matches(term, size + 1)
+        assert found is not None and (found[:size] == expected[::-1]).all() and not found[size]

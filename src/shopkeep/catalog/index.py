@@ -15,9 +15,9 @@ is exactly what the SQL path would give. When the log no longer holds the rows n
 or too much changed, the index is rebuilt in the background and queries use SQL meanwhile.
 
 Memory: some 47 bytes per product for the columns and orders (ids and prices take 4 bytes
-while they fit in 32 bits, 8 beyond), and for the word lists 4 bytes per distinct word of each
-product's text, or a bit per product for a word held by more than a 32nd of them (about 90 MB
-in all for a million products of the demo catalog)."""
+while they fit in 32 bits, 8 beyond), and for the word lists 2 bytes per distinct word of each
+product's text (4 for a rare word), or a bit per product for a word held by more than a 32nd of
+them (about 80 MB in all for a million products of the demo catalog)."""
 
 from __future__ import annotations
 

@@ -61,15 +61,21 @@ class WordLists:
     """Every word of the catalog's texts (as of a build) and the positions of the products
     holding it (positions in the catalog index's id order).
 
-    A word held by few products keeps their positions (4 bytes each); one held by more than a
-    32nd of them keeps a bitmap of every product instead (a bit each), which is smaller."""
+    A word held by more than a 32nd of the products keeps a bitmap of every product (a bit
+    each). One held by fewer keeps the steps from one of its products' positions to the next (2
+    bytes each) when every step is below 65,536, else the positions themselves (4 bytes each).
+    Each word is in one of the three."""
 
     words: list[str]
     starts: npt.NDArray[np.int64]  # products of words[i]: positions[starts[i]:starts[i + 1]]
     positions: npt.NDArray[np.int32]
     stale: npt.NDArray[np.bool_]  # products whose text is in `recent` instead
-    # Word number → its products as bits (little-endian within each byte); their spans in
-    # `positions` are empty.
+    # The products of words[i] by steps: firsts[i], then each adding the next of
+    # steps[step_starts[i]:step_starts[i + 1]] (whose first is 0).
+    step_starts: npt.NDArray[np.int64]
+    steps: npt.NDArray[np.uint16]
+    firsts: npt.NDArray[np.int32]
+    # Word number → its products as bits (little-endian within each byte).
     bitmaps: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict)
     recent: dict[int, str] = field(default_factory=dict)
     folding: bool = False  # some text folds into ASCII: the database matches terms
@@ -78,6 +84,7 @@ class WordLists:
         words = sum(len(word) + 49 for word in self.words)
         bitmaps = sum(bitmap.nbytes for bitmap in self.bitmaps.values())
         arrays = self.starts.nbytes + self.positions.nbytes + self.stale.nbytes
+        arrays += self.step_starts.nbytes + self.steps.nbytes + self.firsts.nbytes
         return int(arrays + bitmaps + words)
 
     def matches(self, term: str, size: int) -> npt.NDArray[np.bool_] | None:
@@ -100,6 +107,13 @@ class WordLists:
         spans = [self.positions[self.starts[i] : self.starts[i + 1]] for i in holding]
         if spans:
             found[np.concatenate(spans)] = True
+        stepped = np.array(holding, dtype=np.int64)
+        if len(stepped):
+            stepped = stepped[self.step_starts[stepped + 1] > self.step_starts[stepped]]
+        if len(stepped):
+            starts = self.step_starts
+            some = np.concatenate([self.steps[starts[i] : starts[i + 1]] for i in stepped])
+            found[_walked(some, starts[stepped + 1] - starts[stepped], self.firsts[stepped])] = True
         if self.recent:
             found[self.stale] = False
             for position, text in self.recent.items():
@@ -127,12 +141,24 @@ class WordLists:
         for word, bitmap in self.bitmaps.items():
             held = np.flatnonzero(np.unpackbits(bitmap, count=old_size, bitorder="little"))
             bitmaps[word] = _bitmap(new_position[held], size)
+        # Every other word's positions, moved, in order again within each word.
+        count = len(self.words)
+        stepped = np.diff(self.step_starts)
+        kept = np.diff(self.starts)
+        with_steps = np.flatnonzero(stepped)
+        walked = _walked(self.steps, stepped[with_steps], self.firsts[with_steps])
+        words = np.concatenate(
+            [np.repeat(np.arange(count), kept), np.repeat(with_steps, stepped[with_steps])]
+        )
+        moved = new_position[np.concatenate([self.positions, walked])]
+        order = np.lexsort((moved, words))
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(kept + stepped, out=starts[1:])
         return WordLists(
             words=self.words,
-            starts=self.starts,
-            positions=new_position[self.positions].astype(np.int32),
             stale=stale,
             bitmaps=bitmaps,
+            **_stepped(starts, moved[order].astype(np.int32)),
             recent={int(new_position[p]): text for p, text in self.recent.items()},
             folding=self.folding,
         )
@@ -220,12 +246,54 @@ class WordListsBuilder:
                     _set_bits(bitmaps[int(word)], part)
         return WordLists(
             words=list(self.word_ids),
-            starts=starts,
-            positions=positions,
             stale=np.zeros(size, dtype=np.bool_),
             bitmaps=bitmaps,
             folding=self.folding,
+            **_stepped(starts, positions),
         )
+
+
+def _stepped(starts: npt.NDArray[np.int64], positions: npt.NDArray[np.int32]) -> dict[str, Any]:
+    """The lists of `positions` (each word's ascending, word after word, from `starts`) with
+    those of the words whose steps all fit in 16 bits kept as steps (`WordLists` fields)."""
+    count = len(starts) - 1
+    lengths = np.diff(starts)
+    held = lengths > 0
+    firsts_at = starts[:-1][held]
+    gaps = np.zeros(len(positions), dtype=np.int32)
+    np.subtract(positions[1:], positions[:-1], out=gaps[1:])
+    gaps[firsts_at] = 0
+    widest = np.zeros(count, dtype=np.int64)
+    if len(positions):
+        widest[held] = np.maximum.reduceat(gaps, firsts_at)
+    narrow = held & (widest < 1 << 16)
+    firsts = np.zeros(count, dtype=np.int32)
+    firsts[narrow] = positions[starts[:-1][narrow]]
+    as_steps = np.repeat(narrow, lengths)
+    step_starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.where(narrow, lengths, 0), out=step_starts[1:])
+    kept_starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.where(narrow, 0, lengths), out=kept_starts[1:])
+    return {
+        "starts": kept_starts,
+        "positions": positions[~as_steps],
+        "step_starts": step_starts,
+        "steps": gaps[as_steps].astype(np.uint16),
+        "firsts": firsts,
+    }
+
+
+def _walked(
+    steps: npt.NDArray[np.uint16], lengths: npt.NDArray[np.int64], firsts: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int64]:
+    """The positions of lists of `steps` laid one after another (`lengths` of them each, each
+    list's first step 0), from each list's first position."""
+    sums = np.cumsum(steps, dtype=np.int64)
+    if not len(sums):
+        return sums
+    begins = np.cumsum(lengths) - lengths
+    sums += np.repeat(firsts - sums[begins], lengths)
+    return sums
 
 
 def _set_bits(bitmap: npt.NDArray[np.uint8], positions: npt.NDArray[np.int32]) -> None:
