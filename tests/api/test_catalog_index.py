@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, insert, select, update
 
 from shopkeep.catalog import index as catalog_index
@@ -23,6 +24,7 @@ from shopkeep.db import Database, Tx, utcnow
 from shopkeep.inventory import service as inventory
 from shopkeep.inventory.models import StockMovement
 from shopkeep.sellers.models import Seller
+from shopkeep.telemetry.metrics import exposition
 from tests.invariants import set_product
 
 BRANDS = sorted({product.brand for product in DEMO_PRODUCTS})
@@ -365,3 +367,27 @@ def test_word_lists_keep_bitmaps_steps_and_positions_alike() -> None:
         assert found is not None and (found == expected).all(), term
         found = moved.matches(term, size + 1)
         assert found is not None and (found[:size] == expected[::-1]).all() and not found[size]
+
+
+async def test_metrics_show_the_index_of_the_process_and_zero_while_it_builds(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    async def families() -> dict[str, float]:
+        text = (await exposition(database, ())).decode()
+        return {
+            family.name: family.samples[0].value
+            for family in text_string_to_metric_families(text)
+            if family.name.startswith("shopkeep_catalog_index")
+        }
+
+    assert await families() == {}  # no index in this process
+    database.memo[INDEX_MEMO] = indexed
+    try:
+        assert indexed.index is not None
+        shown = await families()
+        assert shown["shopkeep_catalog_index_products"] == indexed.index.size > 0
+        assert shown["shopkeep_catalog_index_bytes"] == indexed.index.nbytes()
+        database.memo[INDEX_MEMO] = CatalogIndex()  # its first build under way
+        assert (await families())["shopkeep_catalog_index_products"] == 0
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
