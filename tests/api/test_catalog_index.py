@@ -391,3 +391,24 @@ async def test_metrics_show_the_index_of_the_process_and_zero_while_it_builds(
         assert (await families())["shopkeep_catalog_index_products"] == 0
     finally:
         database.memo.pop(INDEX_MEMO, None)
+
+
+async def test_a_large_sqlite_catalog_is_indexed_in_a_process_of_its_own(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("PostgreSQL reads do not block the event loop: its builds stay in-process")
+    monkeypatch.setattr(catalog_index, "APART_PRODUCTS", 0)
+    apart = await catalog_index._build_sqlite(database)
+    here = await database.read(build)
+    assert apart.size == here.size == len(DEMO_PRODUCTS)
+    for name in ("ids", "price", "category", "text_hash", "listed"):
+        assert np.array_equal(getattr(apart, name), getattr(here, name)), name
+    assert apart.orders.keys() == here.orders.keys()
+    assert all(np.array_equal(apart.orders[k], here.orders[k]) for k in here.orders)  # type: ignore[arg-type]
+    query = ProductQuery(search="e", sort_by="name", page_size=20)
+    assert apart.words is not None and here.words is not None
+    assert np.array_equal(apart.words.matches("e", apart.size), here.words.matches("e", here.size))  # type: ignore[arg-type]
+    assert apart.page(query, apart.matching(query, None)) == here.page(
+        query, here.matching(query, None)
+    )

@@ -26,9 +26,12 @@ import bisect
 import contextlib
 import ctypes
 import gc
+import hashlib
 import logging
+import multiprocessing
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +62,8 @@ WALK_SHARE = 32
 BASE_SHARE = 8
 # Matches sorted for a page are partitioned first when the page's end is within this share.
 PARTITION_SHARE = 4
+# From about this many products on, a SQLite build runs in a process of its own (`_build_sqlite`).
+APART_PRODUCTS = 50_000
 MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
 
 Order = npt.NDArray[np.int32]  # positions of rows, in some order
@@ -80,6 +85,7 @@ _NAME_ORDER_NEXT = text(
     "ORDER BY name, id LIMIT :size"
 )
 _VERSION_SQL = text("SELECT version FROM catalog_state WHERE id = 1")
+_LARGEST_ID_SQL = text("SELECT max(id) FROM products")
 _CHANGES_SQL = text(
     "SELECT version, product_id FROM catalog_changes WHERE version > :since AND version <= :upto"
 )
@@ -394,8 +400,15 @@ def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[s
         "stock": numbers[:, 4].astype(np.int32),
         "seller": numbers[:, 5].astype(np.int32),
         "listed": numbers[:, 6].astype(np.bool_),
-        "text_hash": np.array([hash((row[8], row[9])) for row in rows], dtype=np.int64),
+        "text_hash": np.array([_text_hash(row[8], row[9]) for row in rows], dtype=np.int64),
     }
+
+
+def _text_hash(name: str, description: str) -> int:
+    """The same in every process (Python's own `hash` of a string is not): an index built in
+    another process is compared with rows read in this one."""
+    digest = hashlib.blake2b(f"{name}\0{description}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -509,13 +522,34 @@ def start(database: Any) -> CatalogIndex:
     if holder is None:
         holder = CatalogIndex()
         if database.dialect == "sqlite":
-            # SQLite reads block the event loop: a build reads on a thread of its own.
-            holder.builder = lambda: asyncio.to_thread(_build_apart, database.url)
+            holder.builder = lambda: _build_sqlite(database)
         else:
             holder.builder = lambda: database.read(build)
         database.memo[INDEX_MEMO] = holder
         holder.rebuild_soon()
     return holder
+
+
+async def _build_sqlite(database: Any) -> ProductIndex:
+    """SQLite reads block the event loop: a build reads through a connection of its own, on a
+    thread, or for a large catalog in a process of its own. There its rows and texts never
+    fragment this process's heap (a million products' leave some 30 MB behind when requests
+    are served meanwhile), and it holds no lock this process needs (Python's)."""
+    if await database.read(_largest_id) < APART_PRODUCTS:
+        return await asyncio.to_thread(_build_apart, database.url)
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, _build_apart, database.url)
+    except asyncio.CancelledError:
+        for process in list(pool._processes.values()):
+            process.terminate()  # abandoned: its work is of no use
+        raise
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _largest_id(tx: Tx) -> int:
+    return int(await tx.scalar(_LARGEST_ID_SQL) or 0)
 
 
 def _build_apart(url: str) -> ProductIndex:
