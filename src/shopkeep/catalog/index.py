@@ -535,17 +535,22 @@ async def _build_sqlite(database: Any) -> ProductIndex:
     thread, or for a large catalog in a process of its own. There its rows and texts never
     fragment this process's heap (a million products' leave some 30 MB behind when requests
     are served meanwhile), and it holds no lock this process needs (Python's)."""
-    if await database.read(_largest_id) < APART_PRODUCTS:
-        return await asyncio.to_thread(_build_apart, database.url)
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    try:
-        return await asyncio.get_running_loop().run_in_executor(pool, _build_apart, database.url)
-    except asyncio.CancelledError:
-        for process in list(pool._processes.values()):
-            process.terminate()  # abandoned: its work is of no use
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+    if await database.read(_largest_id) >= APART_PRODUCTS:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, _build_apart, database.url)
+        except asyncio.CancelledError:
+            for process in list(pool._processes.values()):
+                process.terminate()  # abandoned: its work is of no use
+            raise
+        except Exception:
+            # E.g. a main module that starts the app when imported again (as a process
+            # started with "spawn" does): build here after all.
+            log.warning("building the catalog index in a process of its own failed; on a thread")
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return await asyncio.to_thread(_build_apart, database.url)
 
 
 async def _largest_id(tx: Tx) -> int:
