@@ -63,6 +63,9 @@ class StoreProcess:
 
     ready_s: float
     rss_mb: float
+    # Since the start, when its catalog index was built (the queries were measured after it);
+    # None: it showed none.
+    index_s: float | None = None
 
 
 @dataclass
@@ -168,12 +171,18 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt(header), rule, *(fmt(row) for row in rows)]
 
 
+def _seeded(settings: dict[str, object]) -> str:
+    seed_s = settings.get("seed_s")
+    return "seed time unknown" if seed_s is None else f"seeded in {seed_s:.1f} s"
+
+
 def render(report: BenchReport) -> str:
     s = report.settings
     lines = [
         "",
         f"Shopkeep benchmark: target = {report.target_name}, {s['products']:,} products "
-        f"({s['catalog']}), {s['connections']} connections, {s['duration_s']:g} s per run, "
+        f"({s['catalog']}, {_seeded(s)}), {s['connections']} connections, "
+        f"{s['duration_s']:g} s per run, "
         f"wrk threads {s['wrk_threads']}, {s['cpus']} CPUs "
         f"(load average {s['load_average_1m_at_end']} at the end: other work skews the figures)",
         "",
@@ -345,8 +354,15 @@ def _process_lines(report: BenchReport) -> list[str]:
         return []
     return [
         f"Store process: ready {process.ready_s:.2f} s after start on the seeded database, "
-        f"RSS {process.rss_mb:,.0f} MB after the run -> {verdict(process_checks(process))}"
+        f"{_indexed(process)}, RSS {process.rss_mb:,.0f} MB after the run "
+        f"-> {verdict(process_checks(process))}"
     ]
+
+
+def _indexed(process: StoreProcess) -> str:
+    if process.index_s is None:
+        return "no catalog index shown in its /metrics"
+    return f"catalog index built {process.index_s:.1f} s after start (queries measured after it)"
 
 
 def _postgres_lines(report: BenchReport) -> list[str]:

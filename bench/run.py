@@ -50,6 +50,7 @@ from bench.servers import (
     free_port,
     largest_rss_mb,
     uvicorn_command,
+    wait_for_catalog_index,
 )
 from bench.storefront import ask_pair, page_pairs
 from bench.workload import Workload, cold_workloads, hot_workloads
@@ -323,6 +324,7 @@ class Harness:
             log("PostgreSQL:")
             seed_s = self.seed(env)
             with self.target_server("shopkeep-pg", env) as server:
+                wait_for_catalog_index(server.base_url)
                 self.wrk(server, "/products", WARM_UP_S)
                 answers = collect_answers(server.base_url, sample)
                 results = {w.key: self.measure(server, w) for w in measured}
@@ -357,7 +359,7 @@ class Harness:
     # --- the whole run ---
 
     def run(self) -> BenchReport:
-        self.seed()
+        seed_s = self.seed()
         workloads, products = self.workloads()
         sample = self.sample_paths(workloads)
         log("Measuring (one server at a time):")
@@ -368,6 +370,12 @@ class Harness:
         started = time.monotonic()
         with self.target_server() as target_server:
             ready_s = time.monotonic() - started
+            index_s = None
+            if self.options.target == "shopkeep":
+                log("  waiting for the store's catalog index ...")
+                if wait_for_catalog_index(target_server.base_url):
+                    index_s = time.monotonic() - started
+                    log(f"  built {index_s:.1f} s after the start")
             target, target_answers, target_bytes = self.measure_all(
                 target_server, workloads, sample
             )
@@ -378,7 +386,8 @@ class Harness:
                 storefront = self.measure_storefront(target_server)
             checkout = self.measure_checkout(target_server, floor)
             if self.options.target == "shopkeep" and target_server.process is not None:
-                process = StoreProcess(ready_s, largest_rss_mb(target_server.process.pid))
+                rss_mb = largest_rss_mb(target_server.process.pid)
+                process = StoreProcess(ready_s, rss_mb, index_s)
         raw_loops = self.raw_loops()
         postgres = None
         if self.options.postgres and self.options.target == "shopkeep" and not self.synthetic:
@@ -387,7 +396,7 @@ class Harness:
             QueryRow(w.key, w.label, len(w.paths), target[w.key], naive[w.key]) for w in workloads
         ]
         return BenchReport(
-            settings=self.settings(products),
+            settings=self.settings(products, seed_s),
             target_name=target_server.name,
             ceiling=ceiling,
             floor=floor,
@@ -407,9 +416,10 @@ class Harness:
             postgres=postgres,
         )
 
-    def settings(self, products: int) -> dict[str, object]:
+    def settings(self, products: int, seed_s: float) -> dict[str, object]:
         return {
             "products": products,
+            "seed_s": round(seed_s, 1),
             "products_requested": self.options.products,
             "catalog": self.catalog,
             "target": self.options.target,

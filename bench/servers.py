@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,8 @@ import httpx
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 READY_TIMEOUT_S = 120.0
+INDEX_TIMEOUT_S = 600.0  # a million products take some 20-40 s to index here
+INDEX_GAUGE = re.compile(rb"^shopkeep_catalog_index_products (\S+)$", re.MULTILINE)
 STOP_TIMEOUT_S = 10.0
 
 
@@ -156,6 +159,21 @@ def _group_alive(pgid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def wait_for_catalog_index(base_url: str, timeout_s: float = INDEX_TIMEOUT_S) -> bool:
+    """Wait until the store's `/metrics` shows its in-memory catalog index built (until then
+    catalog queries are answered by the database); False if it never shows one."""
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(base_url=base_url, timeout=5.0) as client:
+        while time.monotonic() < deadline:
+            found = INDEX_GAUGE.search(client.get("/metrics").content)
+            if found is None:
+                return False  # a store without one
+            if float(found.group(1)) > 0:
+                return True
+            time.sleep(0.2)
+    return False
 
 
 def largest_rss_mb(pgid: int) -> float:

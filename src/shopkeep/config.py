@@ -28,7 +28,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=DEFAULT_POOL_SIZE, ge=1, le=1000)
 
     # Memory for catalog responses kept by each store process (see store/response_cache.py).
-    catalog_cache_mb: int = Field(default=32, ge=0, le=4096)
+    catalog_cache_mb: int = Field(default=16, ge=0, le=4096)
 
     order_ttl_minutes: int = Field(default=30, ge=1)
     expire_interval_seconds: float = Field(default=60.0, gt=0)

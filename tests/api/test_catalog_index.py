@@ -9,8 +9,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import delete, insert, select, update
 
 from shopkeep.catalog import index as catalog_index
@@ -18,10 +19,12 @@ from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex, build
 from shopkeep.catalog.models import CatalogChange, Product
 from shopkeep.catalog.service import ProductQuery, search_products
+from shopkeep.catalog.words import WordListsBuilder
 from shopkeep.db import Database, Tx, utcnow
 from shopkeep.inventory import service as inventory
 from shopkeep.inventory.models import StockMovement
 from shopkeep.sellers.models import Seller
+from shopkeep.telemetry.metrics import exposition
 from tests.invariants import set_product
 
 BRANDS = sorted({product.brand for product in DEMO_PRODUCTS})
@@ -43,11 +46,14 @@ TERMS = [
 ]
 FIRST_NEW_ID = 10_000
 PRICES = sorted({product.price_cents for product in DEMO_PRODUCTS})
+# Prices the index keeps in 32 bits, and beyond (it widens its column to 64).
+new_prices = st.integers(1, 20_000) | st.sampled_from([2**31 - 1, 2**31, 3_000_000_000])
 # Bounds at, just below and just above the prices in the catalog, and anywhere.
 price_bounds = (
     st.none()
     | st.sampled_from(PRICES).flatmap(lambda cents: st.sampled_from([cents - 1, cents, cents + 1]))
     | st.integers(0, 20_000)
+    | st.sampled_from([2**31 - 1, 2**31, 10**11])
 )
 
 
@@ -70,7 +76,7 @@ queries = st.builds(
 
 existing_ids = st.integers(1, len(DEMO_PRODUCTS) + 5)
 writes = st.one_of(
-    st.tuples(st.just("price"), existing_ids, st.integers(1, 20_000)),
+    st.tuples(st.just("price"), existing_ids, new_prices),
     st.tuples(st.just("stock"), existing_ids, st.integers(0, 3)),
     st.tuples(st.just("rating"), existing_ids, st.integers(0, 50)),
     st.tuples(st.just("category"), existing_ids, st.integers(1, 5)),
@@ -83,7 +89,7 @@ writes = st.one_of(
     st.tuples(st.just("seller"), existing_ids, st.sampled_from([None, 1, 2])),
     st.tuples(st.just("deleted"), existing_ids, st.none()),
     st.tuples(st.just("gone"), existing_ids, st.none()),
-    st.tuples(st.just("new"), st.integers(0, 30), st.integers(1, 20_000)),
+    st.tuples(st.just("new"), st.integers(0, 30), new_prices),
 )
 
 
@@ -244,6 +250,8 @@ broad_queries = st.builds(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(query=broad_queries)
+# Walking the name order with a lowest rating: the rating's bounds are not the name order's.
+@example(query=ProductQuery(min_rating_tenths=44, sort_by="name", page_size=1))
 async def test_every_plan_of_the_index_answers_like_sql(
     database: Database,
     indexed: CatalogIndex,
@@ -335,3 +343,89 @@ async def test_a_text_whose_letters_fold_into_ascii_leaves_the_search_to_the_dat
         assert answer == expected
     assert indexed.index is not None and indexed.index.words is not None
     assert indexed.index.words.folding
+
+
+async def test_prices_beyond_32_bits_keep_their_column_wide(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    """The index keeps prices in 32 bits while they fit: one beyond is patched in by widening
+    the column, and a build over it makes it wide from the start."""
+    assert indexed.index is not None and indexed.index.price.dtype == np.int32
+    assert indexed.index.ids.dtype == np.int32
+    query = ProductQuery(min_price_cents=2**31, sort_by="price", order="desc")
+    await database.write(apply, ("price", 2, 3_000_000_000))
+    expected, answer = await both_answers(database, indexed, query)
+    assert answer == expected and [p["id"] for p in expected["products"]] == [2]
+    assert indexed.index.price.dtype == np.int64
+    built = await database.read(build)
+    assert built.price.dtype == np.int64 and int(built.price[1]) == 3_000_000_000
+
+
+def test_word_lists_keep_bitmaps_steps_and_positions_alike() -> None:
+    """Words in most products (bitmaps), in few close together (steps) and in few far apart
+    (positions, a step beyond 16 bits) are found where they are, also after a move."""
+    size = 70_000
+    far = {0, 3, 69_999}
+    names = [
+        f"lamp {'common' if n % 3 else 'plain'}{' far' if n in far else ''}"
+        + (" near" if n % 1_000 == 7 else "")
+        for n in range(size)
+    ]
+    builder = WordListsBuilder()
+    for first in range(0, size, 2_001):  # chunks of an odd size: bytes of bitmaps shared
+        builder.add(names[first : first + 2_001], [""] * len(names[first : first + 2_001]))
+    lists = builder.build()
+    assert lists.bitmaps and len(lists.steps) and len(lists.positions)
+    reversed_order = np.arange(size)[::-1].copy()
+    moved = lists.moved(reversed_order, size + 1)
+    for term in ("far", "near", "common", "plain", "lamp", "a", "zzz"):
+        expected = np.array([term in name for name in names])
+        found = lists.matches(term, size)
+        assert found is not None and (found == expected).all(), term
+        found = moved.matches(term, size + 1)
+        assert found is not None and (found[:size] == expected[::-1]).all() and not found[size]
+
+
+async def test_metrics_show_the_index_of_the_process_and_zero_while_it_builds(
+    database: Database, indexed: CatalogIndex
+) -> None:
+    async def families() -> dict[str, float]:
+        text = (await exposition(database, ())).decode()
+        return {
+            family.name: family.samples[0].value
+            for family in text_string_to_metric_families(text)
+            if family.name.startswith("shopkeep_catalog_index")
+        }
+
+    assert await families() == {}  # no index in this process
+    database.memo[INDEX_MEMO] = indexed
+    try:
+        assert indexed.index is not None
+        shown = await families()
+        assert shown["shopkeep_catalog_index_products"] == indexed.index.size > 0
+        assert shown["shopkeep_catalog_index_bytes"] == indexed.index.nbytes()
+        database.memo[INDEX_MEMO] = CatalogIndex()  # its first build under way
+        assert (await families())["shopkeep_catalog_index_products"] == 0
+    finally:
+        database.memo.pop(INDEX_MEMO, None)
+
+
+async def test_a_large_sqlite_catalog_is_indexed_in_a_process_of_its_own(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if database.dialect != "sqlite":
+        pytest.skip("PostgreSQL reads do not block the event loop: its builds stay in-process")
+    monkeypatch.setattr(catalog_index, "APART_PRODUCTS", 0)
+    apart = await catalog_index._build_sqlite(database)
+    here = await database.read(build)
+    assert apart.size == here.size == len(DEMO_PRODUCTS)
+    for name in ("ids", "price", "category", "text_hash", "listed"):
+        assert np.array_equal(getattr(apart, name), getattr(here, name)), name
+    assert apart.orders.keys() == here.orders.keys()
+    assert all(np.array_equal(apart.orders[k], here.orders[k]) for k in here.orders)  # type: ignore[arg-type]
+    query = ProductQuery(search="e", sort_by="name", page_size=20)
+    assert apart.words is not None and here.words is not None
+    assert np.array_equal(apart.words.matches("e", apart.size), here.words.matches("e", here.size))  # type: ignore[arg-type]
+    assert apart.page(query, apart.matching(query, None)) == here.page(
+        query, here.matching(query, None)
+    )

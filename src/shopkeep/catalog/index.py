@@ -14,8 +14,10 @@ change log, `CatalogChange`) are read again in that transaction and patched in, 
 is exactly what the SQL path would give. When the log no longer holds the rows needed (pruned),
 or too much changed, the index is rebuilt in the background and queries use SQL meanwhile.
 
-Memory: some 55 bytes per product for the columns and orders, and 4 bytes per distinct word
-of each product's text for the word lists (about 110 MB in all for a million products)."""
+Memory: some 47 bytes per product for the columns and orders (ids and prices take 4 bytes
+while they fit in 32 bits, 8 beyond), and for the word lists 2 bytes per distinct word of each
+product's text (4 for a rare word), or a bit per product for a word held by more than a 32nd of
+them (about 80 MB in all for a million products of the demo catalog)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,12 @@ import bisect
 import contextlib
 import ctypes
 import gc
+import hashlib
 import logging
+import multiprocessing
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,6 +62,8 @@ WALK_SHARE = 32
 BASE_SHARE = 8
 # Matches sorted for a page are partitioned first when the page's end is within this share.
 PARTITION_SHARE = 4
+# From about this many products on, a SQLite build runs in a process of its own (`_build_sqlite`).
+APART_PRODUCTS = 50_000
 MAX_KEPT_PRODUCTS = 5_000  # products kept as pages show them (about 6 MB)
 
 Order = npt.NDArray[np.int32]  # positions of rows, in some order
@@ -78,6 +85,7 @@ _NAME_ORDER_NEXT = text(
     "ORDER BY name, id LIMIT :size"
 )
 _VERSION_SQL = text("SELECT version FROM catalog_state WHERE id = 1")
+_LARGEST_ID_SQL = text("SELECT max(id) FROM products")
 _CHANGES_SQL = text(
     "SELECT version, product_id FROM catalog_changes WHERE version > :since AND version <= :upto"
 )
@@ -95,11 +103,11 @@ class ProductIndex:
     """The filterable columns of every product known at `version`, in id order."""
 
     version: int
-    ids: npt.NDArray[np.int64]
+    ids: npt.NDArray[np.int32 | np.int64]  # int32 while every id fits (`_narrowed`)
     listed: Mask
     category: npt.NDArray[np.int32]
     brand: npt.NDArray[np.int32]  # codes of `brand_keys`
-    price: npt.NDArray[np.int64]
+    price: npt.NDArray[np.int32 | np.int64]  # cents, int32 while every price fits
     rating: npt.NDArray[np.int16]
     stock: npt.NDArray[np.int32]
     seller: npt.NDArray[np.int32]  # 0: the store's own
@@ -129,9 +137,18 @@ class ProductIndex:
         """Which rows hold one of `product_ids` (ids not in the index are left out)."""
         found = np.zeros(self.size, dtype=np.bool_)
         if self.size and len(product_ids):
-            where = np.minimum(np.searchsorted(self.ids, product_ids), self.size - 1)
+            where = self.rows_of(product_ids)
             found[where[self.ids[where] == product_ids]] = True
         return found
+
+    def rows_of(self, product_ids: npt.NDArray[np.int64]) -> npt.NDArray[np.intp]:
+        """Where each of `product_ids` is or would go in id order (at most the last row):
+        the row holds that id if any does."""
+        if not self.size:
+            return np.zeros(len(product_ids), dtype=np.intp)
+        if len(product_ids) and self.ids.dtype == np.int32 and product_ids.max() <= INT32_MAX:
+            product_ids = product_ids.astype(np.int32)  # else numpy widens all of `ids`
+        return np.minimum(np.searchsorted(self.ids, product_ids), self.size - 1)
 
     def matching(self, query: ProductQuery, found: Mask | None) -> Matches:
         """The listed products matching every filter of `query` but the search; with `found`
@@ -214,14 +231,15 @@ class ProductIndex:
 
     def _window(self, query: ProductQuery, name: str) -> tuple[int, int] | None:
         """Where the rows within the query's bounds on `name` ("price" or "rating") are in
-        that order (None: no bounds on it, no order, or another order)."""
+        that order (None: no bounds on it, no order, or another order: the name order has no
+        bounds)."""
         order = self.orders.get(name)
         key: npt.NDArray[Any]
         if name == "price":
             key, low_value, high_value = self.price, query.min_price_cents, query.max_price_cents
         elif name == "rating":
             key, low_value, high_value = self.rating, query.min_rating_tenths, None
-        else:  # names are not bounded by a query
+        else:
             return None
         if order is None or (low_value is None and high_value is None):
             return None
@@ -382,12 +400,37 @@ def _arrays(rows: Sequence[Sequence[Any]], brand_keys: dict[str, int]) -> dict[s
         "stock": numbers[:, 4].astype(np.int32),
         "seller": numbers[:, 5].astype(np.int32),
         "listed": numbers[:, 6].astype(np.bool_),
-        "text_hash": np.array([hash((row[8], row[9])) for row in rows], dtype=np.int64),
+        "text_hash": np.array([_text_hash(row[8], row[9]) for row in rows], dtype=np.int64),
     }
+
+
+def _text_hash(name: str, description: str) -> int:
+    """The same in every process (Python's own `hash` of a string is not): an index built in
+    another process is compared with rows read in this one."""
+    digest = hashlib.blake2b(f"{name}\0{description}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little", signed=True)
 
 
 def _texts(rows: Sequence[Sequence[Any]]) -> list[str]:
     return [searchable_text(row[8], row[9]) for row in rows]
+
+
+INT32_MAX = int(np.iinfo(np.int32).max)
+# Columns of 64-bit values kept in 32 bits while every value fits.
+_NARROWED = ("ids", "price")
+
+
+def _narrowed(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`values` (integers) as int32 if they all fit, else as int64."""
+    fits = not len(values) or (values.min() >= -INT32_MAX - 1 and values.max() <= INT32_MAX)
+    return values.astype(np.int32 if fits else np.int64, copy=False)
+
+
+def _widened(column: npt.NDArray[Any], values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """`column`, as int64 if it is int32 and some of `values` do not fit in it."""
+    if column.dtype == np.int32 and len(values) and _narrowed(values).dtype == np.int64:
+        return column.astype(np.int64)
+    return column
 
 
 _ARRAY_NAMES = (
@@ -430,12 +473,12 @@ async def build(tx: Tx) -> ProductIndex:
         after = int(rows[-1][0])
         del rows
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
-    columns = {
-        name: np.concatenate([part[name] for part in parts])
-        if parts
-        else np.empty(0, dtype=_DTYPES[name])
-        for name in _ARRAY_NAMES
-    }
+    columns = {}
+    for name in _ARRAY_NAMES:
+        chunks = [part.pop(name) for part in parts]
+        column = np.concatenate(chunks) if chunks else np.empty(0, dtype=_DTYPES[name])
+        del chunks
+        columns[name] = _narrowed(column) if name in _NARROWED else column
     del parts
     index = _index(version, brand_keys, columns)
     index.words = words.build()
@@ -451,7 +494,7 @@ async def name_order(tx: Tx, index: ProductIndex) -> Order:
     rows: Sequence[Any] = (await tx.execute(_NAME_ORDER_FIRST, {"size": NAME_CHUNK})).all()
     while rows:
         ids = np.fromiter((row[1] for row in rows), dtype=np.int64, count=len(rows))
-        where = np.minimum(np.searchsorted(index.ids, ids), max(index.size - 1, 0))
+        where = index.rows_of(ids)
         found.append(where[index.ids[where] == ids] if index.size else where[:0])
         last_name, last_id = rows[-1]
         await asyncio.sleep(0)  # a long read lets requests in between its chunks
@@ -479,13 +522,39 @@ def start(database: Any) -> CatalogIndex:
     if holder is None:
         holder = CatalogIndex()
         if database.dialect == "sqlite":
-            # SQLite reads block the event loop: a build reads on a thread of its own.
-            holder.builder = lambda: asyncio.to_thread(_build_apart, database.url)
+            holder.builder = lambda: _build_sqlite(database)
         else:
             holder.builder = lambda: database.read(build)
         database.memo[INDEX_MEMO] = holder
         holder.rebuild_soon()
     return holder
+
+
+async def _build_sqlite(database: Any) -> ProductIndex:
+    """SQLite reads block the event loop: a build reads through a connection of its own, on a
+    thread, or for a large catalog in a process of its own. There its rows and texts never
+    fragment this process's heap (a million products' leave some 30 MB behind when requests
+    are served meanwhile), and it holds no lock this process needs (Python's)."""
+    if await database.read(_largest_id) >= APART_PRODUCTS:
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        try:
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(pool, _build_apart, database.url)
+        except asyncio.CancelledError:
+            for process in list(pool._processes.values()):
+                process.terminate()  # abandoned: its work is of no use
+            raise
+        except Exception:
+            # E.g. a main module that starts the app when imported again (as a process
+            # started with "spawn" does): build here after all.
+            log.warning("building the catalog index in a process of its own failed; on a thread")
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return await asyncio.to_thread(_build_apart, database.url)
+
+
+async def _largest_id(tx: Tx) -> int:
+    return int(await tx.scalar(_LARGEST_ID_SQL) or 0)
 
 
 def _build_apart(url: str) -> ProductIndex:
@@ -624,7 +693,7 @@ async def _patched(
         return index
     fresh = _arrays(rows, index.brand_keys)
     texts = _texts(rows)
-    where = np.minimum(np.searchsorted(index.ids, fresh["ids"]), max(index.size - 1, 0))
+    where = index.rows_of(fresh["ids"])
     known = index.ids[where] == fresh["ids"] if index.size else np.zeros(len(rows), np.bool_)
     at = where[known]
     if len(at):
@@ -641,6 +710,7 @@ async def _patched(
         if index.words is not None:
             for position, row in zip(at[retexted], np.flatnonzero(known)[retexted], strict=True):
                 index.words.changed(int(position), texts[row])
+        index.price = _widened(index.price, fresh["price"][known])
         for name in _ARRAY_NAMES[1:]:
             getattr(index, name)[at] = fresh[name][known]
     if not known.all():
@@ -648,7 +718,7 @@ async def _patched(
         index.forget_name_order()
         if index.words is not None:
             for row in np.flatnonzero(~known):
-                position = int(np.searchsorted(index.ids, fresh["ids"][row]))
+                position = int(index.rows_of(fresh["ids"][row : row + 1])[0])
                 index.words.changed(position, texts[row])
     if index.words is not None and index.words.outgrown:
         index.words = None  # searches go to the database until the index is built again
@@ -660,6 +730,8 @@ async def _patched(
 
 def _with_new_rows(index: ProductIndex, new: dict[str, Any]) -> ProductIndex:
     columns = {name: np.concatenate([getattr(index, name), new[name]]) for name in _ARRAY_NAMES}
+    for name in _NARROWED:
+        columns[name] = _narrowed(columns[name])
     order = np.argsort(columns["ids"], kind="stable")
     moved = _index(
         index.version, index.brand_keys, {name: values[order] for name, values in columns.items()}

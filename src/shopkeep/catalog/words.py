@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -58,18 +59,33 @@ def folds_into_ascii(text: str) -> bool:
 @dataclass
 class WordLists:
     """Every word of the catalog's texts (as of a build) and the positions of the products
-    holding it (positions in the catalog index's id order)."""
+    holding it (positions in the catalog index's id order).
+
+    A word held by more than a 32nd of the products keeps a bitmap of every product (a bit
+    each). One held by fewer keeps the steps from one of its products' positions to the next (2
+    bytes each) when every step is below 65,536, else the positions themselves (4 bytes each).
+    Each word is in one of the three."""
 
     words: list[str]
     starts: npt.NDArray[np.int64]  # products of words[i]: positions[starts[i]:starts[i + 1]]
     positions: npt.NDArray[np.int32]
     stale: npt.NDArray[np.bool_]  # products whose text is in `recent` instead
+    # The products of words[i] by steps: firsts[i], then each adding the next of
+    # steps[step_starts[i]:step_starts[i + 1]] (whose first is 0).
+    step_starts: npt.NDArray[np.int64]
+    steps: npt.NDArray[np.uint16]
+    firsts: npt.NDArray[np.int32]
+    # Word number → its products as bits (little-endian within each byte).
+    bitmaps: dict[int, npt.NDArray[np.uint8]] = field(default_factory=dict)
     recent: dict[int, str] = field(default_factory=dict)
     folding: bool = False  # some text folds into ASCII: the database matches terms
 
     def nbytes(self) -> int:
         words = sum(len(word) + 49 for word in self.words)
-        return int(self.starts.nbytes + self.positions.nbytes + self.stale.nbytes + words)
+        bitmaps = sum(bitmap.nbytes for bitmap in self.bitmaps.values())
+        arrays = self.starts.nbytes + self.positions.nbytes + self.stale.nbytes
+        arrays += self.step_starts.nbytes + self.steps.nbytes + self.firsts.nbytes
+        return int(arrays + bitmaps + words)
 
     def matches(self, term: str, size: int) -> npt.NDArray[np.bool_] | None:
         """Which of `size` products hold `term` (case-insensitively), or None when the
@@ -79,14 +95,25 @@ class WordLists:
         term = term.lower()
         if not TERM.fullmatch(term):
             return None
-        found = np.zeros(size, dtype=np.bool_)
-        spans = [
-            self.positions[self.starts[i] : self.starts[i + 1]]
-            for i, word in enumerate(self.words)
-            if term in word
-        ]
+        holding = [i for i, word in enumerate(self.words) if term in word]
+        bitmaps = [self.bitmaps[i] for i in holding if i in self.bitmaps]
+        if bitmaps:
+            bits = bitmaps[0].copy()
+            for bitmap in bitmaps[1:]:
+                bits |= bitmap
+            found = np.unpackbits(bits, count=size, bitorder="little").view(np.bool_)
+        else:
+            found = np.zeros(size, dtype=np.bool_)
+        spans = [self.positions[self.starts[i] : self.starts[i + 1]] for i in holding]
         if spans:
             found[np.concatenate(spans)] = True
+        stepped = np.array(holding, dtype=np.int64)
+        if len(stepped):
+            stepped = stepped[self.step_starts[stepped + 1] > self.step_starts[stepped]]
+        if len(stepped):
+            starts = self.step_starts
+            some = np.concatenate([self.steps[starts[i] : starts[i + 1]] for i in stepped])
+            found[_walked(some, starts[stepped + 1] - starts[stepped], self.firsts[stepped])] = True
         if self.recent:
             found[self.stale] = False
             for position, text in self.recent.items():
@@ -107,13 +134,31 @@ class WordLists:
     def moved(self, new_position: npt.NDArray[np.int64], size: int) -> WordLists:
         """The lists after the products were put in a new order: the product at position p
         is now at `new_position[p]`; positions from len(stale) on are new products."""
+        old_size = len(self.stale)
         stale = np.ones(size, dtype=np.bool_)
-        stale[new_position[: len(self.stale)]] = self.stale
+        stale[new_position[:old_size]] = self.stale
+        bitmaps = {}
+        for word, bitmap in self.bitmaps.items():
+            held = np.flatnonzero(np.unpackbits(bitmap, count=old_size, bitorder="little"))
+            bitmaps[word] = _bitmap(new_position[held], size)
+        # Every other word's positions, moved, in order again within each word.
+        count = len(self.words)
+        stepped = np.diff(self.step_starts)
+        kept = np.diff(self.starts)
+        with_steps = np.flatnonzero(stepped)
+        walked = _walked(self.steps, stepped[with_steps], self.firsts[with_steps])
+        words = np.concatenate(
+            [np.repeat(np.arange(count), kept), np.repeat(with_steps, stepped[with_steps])]
+        )
+        moved = new_position[np.concatenate([self.positions, walked])]
+        order = np.lexsort((moved, words))
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(kept + stepped, out=starts[1:])
         return WordLists(
             words=self.words,
-            starts=self.starts,
-            positions=new_position[self.positions].astype(np.int32),
             stale=stale,
+            bitmaps=bitmaps,
+            **_stepped(starts, moved[order].astype(np.int32)),
             recent={int(new_position[p]): text for p, text in self.recent.items()},
             folding=self.folding,
         )
@@ -128,13 +173,21 @@ class _WordIds(dict[str, int]):
 
 
 class WordListsBuilder:
-    """Collects the words of products given in position order, chunk by chunk."""
+    """Collects the words of products given in position order, chunk by chunk.
+
+    Each chunk keeps only the numbers of its products' words (2 bytes each while the catalog
+    has at most 65,536 distinct words) and how many each product has; the lists are laid out
+    from those at the end, a chunk at a time, so that a build holds little more than the words'
+    numbers and the finished lists."""
 
     def __init__(self) -> None:
         self.word_ids = _WordIds()
         # Descriptions repeat across products: the words of recent ones are found once.
         self._described: dict[str, frozenset[int]] = {}
-        self._keys: list[npt.NDArray[np.uint64]] = []
+        # Per chunk: its products' word numbers, one product after another, and how many
+        # words each product has.
+        self._chunks: list[tuple[npt.NDArray[np.unsignedinteger[Any]], npt.NDArray[np.int32]]]
+        self._chunks = []
         self.size = 0
         self.folding = False
 
@@ -156,27 +209,107 @@ class WordListsBuilder:
             found = of_description.union(map(ids, findall(_lowered(name))))
             words.extend(found)
             counts.append(len(found))
-        positions = np.repeat(np.arange(self.size, self.size + len(names), dtype=np.uint64), counts)
-        # One sortable key per (word, product): the word in the high half.
-        self._keys.append((np.array(words, dtype=np.uint64) << np.uint64(32)) | positions)
+        kind = np.uint16 if len(self.word_ids) <= 1 << 16 else np.uint32
+        self._chunks.append((np.array(words, dtype=kind), np.array(counts, dtype=np.int32)))
         self.size += len(names)
 
     def build(self) -> WordLists:
-        keys = np.concatenate(self._keys) if self._keys else np.empty(0, np.uint64)
-        self._keys = []
+        chunks, self._chunks = self._chunks, []
         self._described.clear()
-        keys.sort()
-        first_keys = np.arange(len(self.word_ids) + 1, dtype=np.uint64) << np.uint64(32)
-        starts = np.searchsorted(keys, first_keys).astype(np.int64)
-        positions = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
-        del keys
+        size, count = self.size, len(self.word_ids)
+        held = np.zeros(count, dtype=np.int64)  # how many products hold each word
+        for words, _ in chunks:
+            held += np.bincount(words, minlength=count)
+        dense = held * 32 > size  # a bitmap is smaller than the positions
+        starts = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.where(dense, 0, held), out=starts[1:])
+        positions = np.empty(int(starts[-1]), dtype=np.int32)
+        filled = starts[:-1].copy()  # where each word's next position goes
+        bitmaps = {int(word): np.zeros((size + 7) // 8, np.uint8) for word in np.flatnonzero(dense)}
+        first = 0
+        while chunks:
+            words, counts = chunks.pop(0)
+            order = np.argsort(words, kind="stable")
+            products = np.repeat(np.arange(first, first + len(counts), dtype=np.int32), counts)
+            products, words = products[order], words[order].astype(np.int64)
+            first += len(counts)
+            sparse = ~dense[words]
+            # Each word's products in position order, after those of the chunks before.
+            some, of_some = words[sparse], products[sparse]
+            positions[filled[some] + np.arange(len(some)) - np.searchsorted(some, some)] = of_some
+            filled += np.bincount(some, minlength=count)
+            some, of_some = words[~sparse], products[~sparse]
+            if len(some):
+                cuts = np.flatnonzero(np.diff(some)) + 1
+                firsts = some[np.concatenate([[0], cuts])]
+                for word, part in zip(firsts, np.split(of_some, cuts), strict=True):
+                    _set_bits(bitmaps[int(word)], part)
         return WordLists(
             words=list(self.word_ids),
-            starts=starts,
-            positions=positions,
-            stale=np.zeros(self.size, dtype=np.bool_),
+            stale=np.zeros(size, dtype=np.bool_),
+            bitmaps=bitmaps,
             folding=self.folding,
+            **_stepped(starts, positions),
         )
+
+
+def _stepped(starts: npt.NDArray[np.int64], positions: npt.NDArray[np.int32]) -> dict[str, Any]:
+    """The lists of `positions` (each word's ascending, word after word, from `starts`) with
+    those of the words whose steps all fit in 16 bits kept as steps (`WordLists` fields)."""
+    count = len(starts) - 1
+    lengths = np.diff(starts)
+    held = lengths > 0
+    firsts_at = starts[:-1][held]
+    gaps = np.zeros(len(positions), dtype=np.int32)
+    np.subtract(positions[1:], positions[:-1], out=gaps[1:])
+    gaps[firsts_at] = 0
+    widest = np.zeros(count, dtype=np.int64)
+    if len(positions):
+        widest[held] = np.maximum.reduceat(gaps, firsts_at)
+    narrow = held & (widest < 1 << 16)
+    firsts = np.zeros(count, dtype=np.int32)
+    firsts[narrow] = positions[starts[:-1][narrow]]
+    as_steps = np.repeat(narrow, lengths)
+    step_starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.where(narrow, lengths, 0), out=step_starts[1:])
+    kept_starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(np.where(narrow, 0, lengths), out=kept_starts[1:])
+    return {
+        "starts": kept_starts,
+        "positions": positions[~as_steps],
+        "step_starts": step_starts,
+        "steps": gaps[as_steps].astype(np.uint16),
+        "firsts": firsts,
+    }
+
+
+def _walked(
+    steps: npt.NDArray[np.uint16], lengths: npt.NDArray[np.int64], firsts: npt.NDArray[np.int32]
+) -> npt.NDArray[np.int64]:
+    """The positions of lists of `steps` laid one after another (`lengths` of them each, each
+    list's first step 0), from each list's first position."""
+    sums = np.cumsum(steps, dtype=np.int64)
+    if not len(sums):
+        return sums
+    begins = np.cumsum(lengths) - lengths
+    sums += np.repeat(firsts - sums[begins], lengths)
+    return sums
+
+
+def _set_bits(bitmap: npt.NDArray[np.uint8], positions: npt.NDArray[np.int32]) -> None:
+    """Set the bits of `positions` (distinct, ascending, not set yet) in `bitmap`."""
+    if not len(positions):
+        return
+    low, high = int(positions[0]) >> 3, (int(positions[-1]) >> 3) + 1
+    # Distinct bits of one byte add up to their union.
+    bits = np.bincount((positions >> 3) - low, weights=1 << (positions & 7), minlength=high - low)
+    bitmap[low:high] |= bits.astype(np.uint8)
+
+
+def _bitmap(positions: npt.NDArray[np.int64], size: int) -> npt.NDArray[np.uint8]:
+    held = np.zeros(size, dtype=np.bool_)
+    held[positions] = True
+    return np.packbits(held, bitorder="little")
 
 
 def _lowered(text: str) -> str:

@@ -8,7 +8,8 @@ up in Prometheus (`sum by (route) (...)`).
 
 Gauges that describe the database (outbox depths and the age of their oldest waiting row, the
 connection pool) are read when `/metrics` is asked for, so they are the same whichever process
-answers.
+answers. So are those of the process's in-memory catalog index (the store's), which each
+process builds for itself.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from sqlalchemy import Table, func, select
 
+from shopkeep.catalog.index import INDEX_MEMO
 from shopkeep.db import Database, Tx, utcnow
 
 PROCESS = CollectorRegistry(auto_describe=True)
@@ -222,6 +224,25 @@ def _gauges(depths: Sequence[OutboxDepth], pool: dict[str, int]) -> list[Metric]
     return [waiting, oldest, connections]
 
 
+def _index_families(database: Database) -> list[Metric]:
+    """The catalog index of this process, where it keeps one (the store does)."""
+    holder = database.memo.get(INDEX_MEMO)
+    if holder is None:
+        return []
+    index = holder.index
+    products = GaugeMetricFamily(
+        "shopkeep_catalog_index_products",
+        "Products in this process's in-memory catalog index (0 while its first build runs: "
+        "catalog queries are answered by the database meanwhile).",
+    )
+    products.add_metric((), index.size if index is not None else 0)
+    size = GaugeMetricFamily(
+        "shopkeep_catalog_index_bytes", "Memory the in-memory catalog index takes."
+    )
+    size.add_metric((), index.nbytes() if index is not None else 0)
+    return [products, size]
+
+
 async def exposition(
     database: Database, outboxes: Sequence[Outbox], caches: Sequence[CacheCounts] = ()
 ) -> bytes:
@@ -229,5 +250,6 @@ async def exposition(
     depths = await database.read(outbox_depths, outboxes)
     scrape = CollectorRegistry(auto_describe=False)
     families = _gauges(depths, database.pool_status()) + _cache_families(caches)
+    families += _index_families(database)
     scrape.register(_Snapshot(families))
     return generate_latest(PROCESS) + generate_latest(scrape)
