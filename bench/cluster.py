@@ -104,15 +104,7 @@ def checkouts(cluster: Cluster, work: Path, carts: int, duration: float) -> WrkR
     log(f"  prepared in {time.monotonic() - started:.1f} s")
     ids_file = work / "carts.txt"
     ids_file.write_text("\n".join(ids) + "\n")
-    script = work / "checkout.lua"
-    script.write_text(checkout_script(ids_file, THREADS))
-    return run_wrk(
-        cluster.store_url,
-        script=script,
-        duration_s=duration,
-        connections=CONNECTIONS,
-        threads=THREADS,
-    )
+    return _wrk(cluster, work / "checkout.lua", checkout_script(ids_file, THREADS), duration)
 
 
 def cold_catalog(cluster: Cluster, work: Path, duration: float) -> WrkResult:
@@ -125,8 +117,12 @@ def cold_catalog(cluster: Cluster, work: Path, duration: float) -> WrkResult:
     }
     paths_file = work / "cold-paths.txt"
     paths_file.write_text("\n".join(sorted(paths)) + "\n")
-    script = work / "cold.lua"
-    script.write_text(rotating_script(paths_file, THREADS))
+    return _wrk(cluster, work / "cold.lua", rotating_script(paths_file, THREADS), duration)
+
+
+def _wrk(cluster: Cluster, script: Path, lua: str, duration: float) -> WrkResult:
+    """wrk through nginx with the Lua `lua`, written to `script`."""
+    script.write_text(lua)
     return run_wrk(
         cluster.store_url,
         script=script,

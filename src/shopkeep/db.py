@@ -266,9 +266,7 @@ class _SyncTx(Tx):
             values, many = [plan.parameters(one) for one in params], True
         cursor = self.driver.cursor()
         if self._traced:
-            self.connection.dispatch.before_cursor_execute(
-                self.connection, cursor, plan.sql, values, None, many
-            )
+            _announce(self.connection, plan.sql, values, cursor=cursor, many=many)
         try:
             if many:
                 cursor.executemany(plan.sql, values)
@@ -306,11 +304,18 @@ class _AsyncTx(Tx):
         return rows
 
 
-def _announce(connection: Connection | None, sql: str, params: Sequence[Any]) -> None:
+def _announce(
+    connection: Connection | None,
+    sql: str,
+    params: Any,
+    *,
+    cursor: Any = None,
+    many: bool = False,
+) -> None:
     """Tell the engine's `before_cursor_execute` listeners (logging, statement counts) of a
     statement the driver runs on its own."""
     if connection is not None:
-        connection.dispatch.before_cursor_execute(connection, None, sql, params, None, False)
+        connection.dispatch.before_cursor_execute(connection, cursor, sql, params, None, many)
 
 
 Work = Callable[Concatenate[Tx, P], Awaitable[T]]
