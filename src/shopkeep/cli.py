@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from shopkeep.accounts import service as account_rules
 from shopkeep.backup import BackupRefused, backup_sqlite
@@ -48,6 +49,7 @@ app.add_typer(staff_app, name="staff")
 HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
 WorkersOption = Annotated[int, typer.Option(min=1, help="Worker processes.")]
 MAX_CATALOG = 1_000_000
+MAX_ECHOED_SETTING = 80  # characters of a refused setting shown back
 
 
 def _database(settings: Settings) -> Database:
@@ -387,5 +389,15 @@ def mail_show(
 
 
 def main() -> None:
-    configure_logging(Settings().log_format)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "SHOPKEEP_" + "_".join(str(part) for part in problem["loc"]).upper()
+            shown = ""
+            if not any(word in name for word in ("SECRET", "KEY", "URL", "PASSWORD")):
+                shown = f"={str(problem.get('input', ''))[:MAX_ECHOED_SETTING]!r}"
+            typer.echo(f"Error: {name}{shown}: {problem['msg']}.", err=True)
+        raise SystemExit(2) from None
+    configure_logging(settings.log_format)
     app()

@@ -103,3 +103,29 @@ def test_orders_expire_returns_overdue_stock(tmp_path: Path) -> None:
     assert query(tmp_path, "SELECT status FROM orders") == [("expired",)]
     assert query(tmp_path, "SELECT stock FROM products WHERE id = 3") == [(75,)]
     assert "Expired 0 orders." in shopkeep(tmp_path, "orders", "expire")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        ("SHOPKEEP_DB_POOL_SIZE", "-1", "SHOPKEEP_DB_POOL_SIZE='-1': Input should be greater"),
+        ("SHOPKEEP_DB_POOL_SIZE", "1E-99999", "SHOPKEEP_DB_POOL_SIZE='1E-99999': Input should"),
+        ("SHOPKEEP_CATALOG_CACHE_MB", "é", "SHOPKEEP_CATALOG_CACHE_MB='é': Input should"),
+        ("SHOPKEEP_DB_POOL_SIZE", "9" * 5000, "SHOPKEEP_DB_POOL_SIZE='" + "9" * 80 + "':"),
+    ],
+)
+def test_a_setting_out_of_bounds_is_refused_with_its_name_before_anything_runs(
+    tmp_path: Path, name: str, value: str, shown: str
+) -> None:
+    result = subprocess.run(
+        [SHOPKEEP, "db", "upgrade"],
+        env={**os.environ, "SHOPKEEP_DATA_DIR": str(tmp_path), name: value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: " + shown), result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "shopkeep.db").exists()  # nothing ran
