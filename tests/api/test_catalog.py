@@ -669,3 +669,62 @@ async def test_related_products_of_an_unknown_product_is_404(client: httpx.Async
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Product not found"}
+
+
+PRODUCT_LISTS = (
+    "",
+    "?page=2&page_size=3",
+    "?search=keyboard&sort_by=price&order=desc",
+    "?category_id=1&min_price=10.005&max_price=200&min_rating=4.05&in_stock=true",
+    "?brand=%C3%A9clair&sort_by=name",
+    "?min_price=abc",
+    "?min_price=1E-99999",
+    "?page=0",
+    "?page_size=101",
+    "?search=%00",
+    "?category_id=99999999999999999999999",
+    "?sort_by=popularity",
+    "?search=" + "x" * 201,
+)
+# Headers of the layers in front of both ways: the response cache's validators, the request id.
+OUTER = {"etag", "cache-control", "x-request-id"}
+
+
+async def test_product_lists_answered_in_front_of_fastapi_are_fastapis_answers(
+    database: Database, settings: Any
+) -> None:
+    """`GET /products` is answered in front of FastAPI's layers; a query FastAPI refuses still
+    goes to FastAPI. Both ways give the same status, headers and body."""
+    from fastapi import FastAPI
+
+    from shopkeep.store.app import create_app
+
+    app = create_app(settings.model_copy(update={"catalog_cache_mb": 0}), database)
+
+    async def fastapi_only(scope: Any, receive: Any, send: Any) -> None:
+        await FastAPI.__call__(app, scope, receive, send)
+
+    answers = []
+    for asgi in (app, fastapi_only):
+        transport = httpx.ASGITransport(app=asgi)
+        async with httpx.AsyncClient(transport=transport, base_url="http://store.test") as client:
+            responses = [await client.get("/products" + query) for query in PRODUCT_LISTS]
+        answers.append(
+            [
+                (
+                    r.status_code,
+                    sorted(h for h in r.headers.multi_items() if h[0] not in OUTER),
+                    r.content,
+                )
+                for r in responses
+            ]
+        )
+    front, fastapi = answers
+    for query, by_front, by_fastapi in zip(PRODUCT_LISTS, front, fastapi, strict=True):
+        assert by_front == by_fastapi, query
+    statuses = [status for status, _, _ in front]
+    assert statuses == [200] * 5 + [422] * 8
+    assert (
+        json.loads(front[1][2])["total"] == len(DEMO)
+        and len(json.loads(front[1][2])["products"]) == 3
+    )

@@ -6,6 +6,9 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from shopkeep.catalog import service
 from shopkeep.catalog.demo import product_image_svg
@@ -16,7 +19,7 @@ from shopkeep.catalog.schemas import (
     ProductOut,
     ProductPage,
 )
-from shopkeep.db import MAX_ID
+from shopkeep.db import MAX_ID, Database
 from shopkeep.errors import error_responses
 from shopkeep.http import JSON, parse_query, query_parameters
 from shopkeep.money import ceil_cents, floor_cents
@@ -42,7 +45,10 @@ async def get_category(database: DatabaseDep, category_id: IdInPath) -> Response
 )
 async def list_products(request: Request, database: DatabaseDep) -> Response:
     """A page of products matching every given filter, with the total number of matches."""
-    params = parse_query(ProductFilters, request)
+    return await products_page(database, parse_query(ProductFilters, request))
+
+
+async def products_page(database: Database, params: ProductFilters) -> JSON:
     query = service.ProductQuery(
         category_id=params.category_id,
         brand=params.brand,
@@ -106,3 +112,43 @@ async def product_image(database: DatabaseDep, product_id: IdInPath) -> Response
 def _ceil_tenths(rating: Decimal) -> int:
     """Ratings are kept in tenths: `min_rating=4.05` means "4.1 or better"."""
     return int((rating * 10).to_integral_value(rounding=ROUND_CEILING))
+
+
+_PRODUCTS_ROUTE = next(
+    route
+    for route in router.routes
+    if isinstance(route, APIRoute) and route.endpoint is list_products
+)
+
+
+class ProductListFront:
+    """`GET /products` answered in front of FastAPI's layers by `products_page`, as
+    `list_products` answers it.
+
+    A product list the response cache does not hold costs its query (0.36 ms at 100,000
+    products) and, through FastAPI, as much again for its error layers, its walk over the
+    routes and the dependencies (0.27 ms). A query that does not validate goes on to FastAPI,
+    which refuses it (422) as any other, and so does a query that fails. Placed behind the
+    response cache, which keeps what it answers, and the request telemetry, which counts it
+    under its route.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != "/products":
+            await self.app(scope, receive, send)
+            return
+        try:
+            params = parse_query(ProductFilters, Request(scope))
+        except RequestValidationError:
+            await self.app(scope, receive, send)
+            return
+        try:
+            response = await products_page(scope["app"].state.database, params)
+        except Exception:  # a failing database: FastAPI's error layers answer, as for any route
+            await self.app(scope, receive, send)
+            return
+        scope["route"] = _PRODUCTS_ROUTE
+        await response(scope, receive, send)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from shopkeep import __version__, telemetry, upkeep
 from shopkeep.admin.api import router as admin_router
 from shopkeep.carts.api import router as carts_router
+from shopkeep.catalog.api import ProductListFront
 from shopkeep.catalog.api import router as catalog_router
 from shopkeep.config import Settings
 from shopkeep.db import Database
@@ -71,6 +72,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     # In front of FastAPI's own layers: a kept catalog response is sent before they run.
+    app.add_front(ProductListFront)
     app.add_front(CatalogResponseCache, max_bytes=settings.catalog_cache_mb * 1024 * 1024)
     app.add_front(BodylessCheckout)
     telemetry.install(
