@@ -81,6 +81,10 @@ def sqlite_migration_engine(url: str) -> Engine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # no implicit commits: we begin ourselves
         dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
+        # A new database becomes a WAL one here, under the migration lock. Left to the first
+        # serving process, the switch needs the file to itself while the processes started
+        # with it migrate or load the demo catalog, and their locks can outlast its wait.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:

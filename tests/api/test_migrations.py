@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -323,6 +324,17 @@ def test_three_stores_started_at_once_on_an_empty_database_all_come_up(
         urls = list(starting.map(lambda _: stores.enter_context(running_store(env)), range(3)))
         totals = {httpx.get(f"{url}/products").json()["total"] for url in urls}
     assert totals == {len(DEMO_PRODUCTS)}  # the demo catalog, loaded once
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+def test_a_new_sqlite_database_is_a_wal_one_once_migrated(tmp_path: Path) -> None:
+    """Made so under the migration lock: a serving process would need the file to itself for
+    the switch, while the processes started with it are migrating or loading the catalog."""
+    path = tmp_path / "shop.db"
+    upgrade(f"sqlite:///{path}")
+    upgrade_sandbox(f"sqlite:///{path}")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 @pytest.mark.filterwarnings("ignore:.*expression-based index")
