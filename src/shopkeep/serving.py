@@ -156,13 +156,7 @@ class EagerListener:
                     "cannot accept a connection (%s): retrying in %s s", error, ACCEPT_RETRY_S
                 )
                 self.loop.remove_reader(listening.fileno())
-                self.loop.call_later(
-                    ACCEPT_RETRY_S,
-                    self.loop.add_reader,
-                    listening.fileno(),
-                    self._accept,
-                    listening,
-                )
+                self.loop.call_later(ACCEPT_RETRY_S, self._resume, listening)
                 return
             connection.setblocking(False)
             if connection.family in (socket.AF_INET, socket.AF_INET6):
@@ -172,6 +166,10 @@ class EagerListener:
             )
             self._connecting.add(task)
             task.add_done_callback(self._connected)
+
+    def _resume(self, listening: socket.socket) -> None:
+        if listening.fileno() != -1:  # not closed meanwhile
+            self.loop.add_reader(listening.fileno(), self._accept, listening)
 
     def _connected(self, task: asyncio.Task[Any]) -> None:
         self._connecting.discard(task)

@@ -21,10 +21,14 @@ from tests.postgres import free_port
 
 BUSY_CLIENTS = 4
 NEW_CLIENTS = 16
+# Open files allowed to the server of the descriptor test: its own, and a few dozen clients.
+DESCRIPTORS = 64
 
 SERVE = """
-import sys, uvicorn
+import resource, sys, uvicorn
 from shopkeep.serving import Server
+if len(sys.argv) > 2:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (int(sys.argv[2]),) * 2)
 config = uvicorn.Config("tests.ops.busy_app:app", host="127.0.0.1", port=int(sys.argv[1]),
                         log_level="warning", loop="uvloop", http="httptools")
 Server(config).run()
@@ -33,8 +37,17 @@ Server(config).run()
 
 @pytest.fixture
 def port() -> Iterator[int]:
+    yield from serving()
+
+
+@pytest.fixture
+def port_with_few_descriptors() -> Iterator[int]:
+    yield from serving(DESCRIPTORS)
+
+
+def serving(*limit: int) -> Iterator[int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-c", SERVE, str(port)])
+    process = subprocess.Popen([sys.executable, "-c", SERVE, str(port), *map(str, limit)])
     try:
         deadline = time.monotonic() + 20
         while True:
@@ -100,3 +113,21 @@ async def test_a_burst_of_new_clients_is_taken_in_one_turn_of_a_busy_loop(port: 
     # Taken in one turn, the new clients' requests begin within a turn or two of each other;
     # taken one per turn, some 4 busy requests would run between each two of them.
     assert busy_between <= 3 * BUSY_CLIENTS, began[pings[0] : pings[-1] + 1]
+
+
+async def test_a_server_out_of_descriptors_takes_clients_again_once_some_are_free(
+    port_with_few_descriptors: int,
+) -> None:
+    port = port_with_few_descriptors
+    held = []
+    for _ in range(2 * DESCRIPTORS):  # more than the server may open: the kernel queues them
+        held.append(await asyncio.open_connection("127.0.0.1", port))
+    for _reader, writer in held:
+        writer.close()
+        await writer.wait_closed()
+
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        assert await asyncio.wait_for(get(reader, writer, "/ping"), 20) == b"ok"
+    finally:
+        writer.close()
