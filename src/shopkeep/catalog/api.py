@@ -126,7 +126,7 @@ class ProductListFront:
     `list_products` answers it.
 
     A product list the response cache does not hold costs its query (0.36 ms at 100,000
-    products) and, through FastAPI, as much again for its error layers, its walk over the
+    products) and, through FastAPI, nearly as much again for its error layers, its walk over the
     routes and the dependencies (0.27 ms). A query that does not validate goes on to FastAPI,
     which refuses it (422) as any other, and so does a query that fails. Placed behind the
     response cache, which keeps what it answers, and the request telemetry, which counts it
