@@ -21,7 +21,7 @@ from shopkeep.backup import BackupRefused, backup_sqlite
 from shopkeep.catalog import seed
 from shopkeep.catalog.demo import DEMO_PRODUCTS
 from shopkeep.config import Settings
-from shopkeep.db import Database, create_database
+from shopkeep.db import Database
 from shopkeep.errors import ShopError
 from shopkeep.mail import service as mail_service
 from shopkeep.mail.sender import MailSender
@@ -52,14 +52,6 @@ MAX_CATALOG = 1_000_000
 MAX_ECHOED_SETTING = 80  # characters of a refused setting shown back
 
 
-def _database(settings: Settings) -> Database:
-    return create_database(
-        settings.resolved_database_url,
-        sqlite_synchronous=settings.sqlite_synchronous,
-        pool_size=settings.db_pool_size,
-    )
-
-
 def _prepare(settings: Settings) -> None:
     """Migrate the schema and load the demo catalog into an empty database."""
     upgrade(settings.resolved_database_url)
@@ -67,7 +59,7 @@ def _prepare(settings: Settings) -> None:
 
 
 async def _load_demo_catalog(settings: Settings) -> None:
-    database = _database(settings)
+    database = settings.open_database()
     try:
         if await database.write(seed.load_demo_catalog_if_empty):
             await database.write(seed.analyze)
@@ -77,7 +69,7 @@ async def _load_demo_catalog(settings: Settings) -> None:
 
 async def _load_catalog(settings: Settings, *, total: int, reset: bool) -> int:
     """Load `total` products; returns how many were loaded."""
-    database = _database(settings)
+    database = settings.open_database()
     try:
         if reset:
             await database.write(seed.reset_store)
@@ -243,7 +235,7 @@ def orders_expire() -> None:
     """Expire unpaid orders past their deadline and put their stock back."""
 
     async def run() -> int:
-        database = _database(Settings())
+        database = Settings().open_database()
         try:
             total = 0
             while expired := await database.write(expire_orders):
@@ -283,7 +275,7 @@ def _create_account(
     upgrade(settings.resolved_database_url)
 
     async def run() -> dict[str, Any]:
-        database = _database(settings)
+        database = settings.open_database()
         try:
             return await create(database, username, password)
         finally:
@@ -331,7 +323,7 @@ def mail_list(
     """The outbox, newest first: each message's id, state, event, order and recipient."""
 
     async def run() -> list[dict[str, object]]:
-        database = _database(settings)
+        database = settings.open_database()
         try:
             return await database.read(mail_service.list_mail, limit=limit)
         finally:
@@ -364,7 +356,7 @@ def mail_show(
     upgrade(settings.resolved_database_url)
 
     async def run() -> bytes:
-        database = _database(settings)
+        database = settings.open_database()
         try:
             return await MailSender(database, settings).message(message_id.strip().lower())
         finally:

@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shopkeep.db import DEFAULT_POOL_SIZE
+from shopkeep.db import DEFAULT_POOL_SIZE, Database, create_database
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "placeholder"})
 MIN_SECRET_LENGTH = 32
@@ -88,6 +88,15 @@ class Settings(BaseSettings):
         if self.sandbox_database_url:
             return self.sandbox_database_url
         return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+
+    def open_database(self, url: str | None = None) -> Database:
+        """The database at `url` (the store's by default), with these settings' sync mode and
+        pool size."""
+        return create_database(
+            url or self.resolved_database_url,
+            sqlite_synchronous=self.sqlite_synchronous,
+            pool_size=self.db_pool_size,
+        )
 
     @cached_property
     def resolved_webhook_secret(self) -> str:

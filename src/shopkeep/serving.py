@@ -185,12 +185,6 @@ class EagerListener:
     async def wait_closed(self) -> None:
         return None
 
-    def is_serving(self) -> bool:
-        return any(sock.fileno() != -1 for sock in self.sockets)
-
-    def get_loop(self) -> asyncio.AbstractEventLoop:
-        return self.loop
-
 
 class Server(uvicorn.Server):
     """uvicorn's server, which returns when a signal stopped it (uvicorn re-raises the signal

@@ -18,7 +18,7 @@ from shopkeep.accounts.service import forget_old_login_attempts
 from shopkeep.catalog import index as catalog_index
 from shopkeep.catalog.version import close_probe
 from shopkeep.config import Settings
-from shopkeep.db import Database, create_database
+from shopkeep.db import Database
 from shopkeep.mail.sender import MailSender
 from shopkeep.mail.service import OUTBOX
 from shopkeep.orders.service import expire_orders
@@ -61,11 +61,7 @@ async def running(
     """Open the database unless the app was given one, run the upkeep, and close what the app
     owns when it stops."""
     if owns_database:
-        app.state.database = create_database(
-            settings.resolved_database_url,
-            sqlite_synchronous=settings.sqlite_synchronous,
-            pool_size=settings.db_pool_size,
-        )
+        app.state.database = settings.open_database()
     database = app.state.database
     catalog_index.start(database)
     app.state.mail = MailSender(database, settings)

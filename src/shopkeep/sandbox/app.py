@@ -16,7 +16,7 @@ from sqlalchemy import Table
 
 from shopkeep import __version__, telemetry
 from shopkeep.config import Settings
-from shopkeep.db import Database, create_database
+from shopkeep.db import Database
 from shopkeep.http import App, BodySizeLimit, install_error_handlers
 from shopkeep.jobs import stop_between_jobs
 from shopkeep.migrate import SANDBOX_MIGRATIONS
@@ -44,11 +44,7 @@ def create_app(
         settings.resolved_webhook_secret  # noqa: B018
         owned = database is None
         if owned:
-            app.state.database = create_database(
-                settings.resolved_sandbox_database_url,
-                sqlite_synchronous=settings.sqlite_synchronous,
-                pool_size=settings.db_pool_size,
-            )
+            app.state.database = settings.open_database(settings.resolved_sandbox_database_url)
         client = None
         if store_transport is not None:
             client = store_client(settings, store_transport)
