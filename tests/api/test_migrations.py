@@ -369,3 +369,45 @@ async def test_products_on_the_shelf_before_movements_begin_get_one_movement_of_
         fresh_url, "SELECT product_id, type, quantity, order_id FROM stock_movements"
     )
     assert [tuple(row) for row in rows] == [(1, "adjust", 5, None)]  # nothing moved for 0 units
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_in_stock_follows_the_stock_from_the_upgrade_on_whatever_writes_it(
+    fresh_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, fresh_url, "0013")
+    await run_sql(
+        fresh_url,
+        "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
+        "(1, 'Mechanical Keyboard', 'Clicky keys', 1, 8999, 5), "
+        "(2, 'Sold-out Mouse', 'Gone', 1, 1299, 0)",
+    )
+    [[(changes_before,)]] = await run_sql(fresh_url, "SELECT count(*) FROM catalog_changes")
+
+    await asyncio.to_thread(upgrade, fresh_url)
+
+    def flags(rows: list[Any]) -> dict[int, bool]:
+        return {product_id: bool(flag) for product_id, flag in rows}
+
+    listed = "SELECT id, in_stock FROM products ORDER BY id"
+    [rows, [(changes_after,)]] = await run_sql(
+        fresh_url, listed, "SELECT count(*) FROM catalog_changes"
+    )
+    assert flags(rows) == {1: True, 2: False}
+    assert changes_after == changes_before  # filling the new column changed no product
+    *_, rows = await run_sql(
+        fresh_url,
+        # An insert that leaves the flag to its default, and one that gives it wrong.
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
+        "(3, 'Desk Lamp', 'Bright', 1, 2599, 2)",
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock, in_stock)"
+        " VALUES (4, 'Cable', 'Long', 1, 599, 0, true)",
+        "UPDATE products SET stock = stock - 5 WHERE id = 1",  # sold out
+        "UPDATE products SET stock = 3 WHERE id = 2",  # back in stock
+        "UPDATE products SET stock = 1 WHERE id = 3",  # still in stock
+        listed,
+    )
+    assert flags(rows) == {1: False, 2: True, 3: True, 4: False}
+    *_, rows = await run_sql(fresh_url, "UPDATE products SET in_stock = false", listed)
+    assert flags(rows) == {1: False, 2: True, 3: True, 4: False}  # the flag is not set apart

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     ForeignKey,
@@ -11,8 +13,10 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
     text,
 )
+from sqlalchemy.engine.default import DefaultExecutionContext
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shopkeep.db import Base, UTCDateTime
@@ -68,6 +72,12 @@ def _count_index(*columns: str) -> Index:
     return _sort_index(*columns, "deleted_at")
 
 
+def _stocked(context: DefaultExecutionContext) -> bool:
+    """`in_stock` of a row being inserted, from its stock."""
+    row: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return bool(row.get("stock", 0) > 0)
+
+
 class Product(Base):
     __tablename__ = "products"
     __table_args__ = (
@@ -77,18 +87,19 @@ class Product(Base):
         # Sort orders (SQLite appends the id to every index, so ties come in id order).
         _count_index("category_id", "id"),
         _sort_index("category_id", "name"),
-        _count_index("category_id", "rating_tenths", "price_cents", "stock"),
+        _count_index("category_id", "rating_tenths", "price_cents", "in_stock"),
         _sort_index("price_cents"),
         _sort_index("rating_tenths"),
         _sort_index("name"),
-        _count_index("stock"),
+        _count_index("in_stock"),
         _count_index("seller_id"),
         _count_index("category_id", "brand"),
-        # Covering indexes: counting matches of the common filters reads only the index.
-        _count_index("category_id", "price_cents", "rating_tenths", "stock"),
-        _count_index("price_cents", "rating_tenths", "category_id", "stock"),
-        _count_index("rating_tenths", "price_cents", "category_id", "stock"),
-        _count_index("brand_key", "price_cents", "rating_tenths", "category_id", "stock"),
+        # Covering indexes: counting matches of the common filters reads only the index. They
+        # carry `in_stock`, not `stock`: a sale then rarely touches them.
+        _count_index("category_id", "price_cents", "rating_tenths", "in_stock"),
+        _count_index("price_cents", "rating_tenths", "category_id", "in_stock"),
+        _count_index("rating_tenths", "price_cents", "category_id", "in_stock"),
+        _count_index("brand_key", "price_cents", "rating_tenths", "category_id", "in_stock"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,6 +112,9 @@ class Product(Base):
     price_cents: Mapped[int] = mapped_column(BigInteger)
     rating_tenths: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     stock: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # stock > 0, kept by the database (see migration 0014) whatever writes the row; inserts
+    # give it right from the start, which saves the database its correction.
+    in_stock: Mapped[bool] = mapped_column(Boolean, default=_stocked, server_default=false())
     image_url: Mapped[str | None] = mapped_column(String(500), default=None)
     # None: the store's own catalog; otherwise the seller who manages the product.
     seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), default=None)

@@ -13,6 +13,7 @@ import numpy as np
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Integer,
     Row,
     bindparam,
     func,
@@ -20,6 +21,8 @@ from sqlalchemy import (
     or_,
     select,
     table,
+    true,
+    type_coerce,
 )
 
 from shopkeep.catalog.index import INDEX_MEMO, CatalogIndex, ProductIndex
@@ -467,7 +470,8 @@ def _conditions(shape: _Shape, *, indexed: bool = True) -> list[ColumnElement[bo
         kept = attribute is walked or attribute is Product.category_id
         if indexed or shape.dialect != "sqlite" or kept:
             return cast(ColumnElement[Any], attribute)
-        return cast(ColumnElement[Any], attribute + literal_column("0"))
+        # As a number: `in_stock` is a boolean, which has no `+`.
+        return cast(ColumnElement[Any], type_coerce(attribute, Integer) + literal_column("0"))
 
     conditions: list[ColumnElement[bool]] = [LISTED]
     if shape.category:
@@ -481,7 +485,7 @@ def _conditions(shape: _Shape, *, indexed: bool = True) -> list[ColumnElement[bo
     if shape.min_rating:
         conditions.append(column(Product.rating_tenths) >= bindparam("min_rating"))
     if shape.in_stock:
-        conditions.append(column(Product.stock) > 0)
+        conditions.append(column(Product.in_stock) == true())
     if shape.min_stock:
         conditions.append(column(Product.stock) >= bindparam("min_stock"))
     if shape.seller:
