@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,17 @@ async def cart_ids(tx: Tx) -> set[str]:
     return set((await tx.execute(select(Cart.id))).scalars())
 
 
+def trace(database: SQLiteDatabase) -> list[str]:
+    """Every statement the database's connections run from now on (none is open yet)."""
+    statements: list[str] = []
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(statements.append)
+
+    event.listen(database.engine, "connect", on_connect)
+    return statements
+
+
 async def test_each_write_gets_its_own_result_and_a_failed_one_leaves_no_trace(
     database: SQLiteDatabase,
 ) -> None:
@@ -51,6 +63,57 @@ async def test_each_write_gets_its_own_result_and_a_failed_one_leaves_no_trace(
         else:
             assert outcome == cart_id
     assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % 4 != 0}
+
+
+async def test_refusals_that_changed_nothing_leave_the_rest_of_the_group_to_run_once(
+    database: SQLiteDatabase,
+) -> None:
+    """A write refused before it changed a row has nothing to undo: its group runs straight
+    through, each write once (a write that must be undone makes the group run again)."""
+    calls: Counter[str] = Counter()
+    statements = trace(database)
+
+    async def refuse_or_add(tx: Tx, cart_id: str, refuse: bool) -> str:
+        calls[cart_id] += 1
+        if refuse:
+            raise BadRequest(f"refused {cart_id}")
+        return await add_cart(tx, cart_id, False)
+
+    ids = [f"{n:032x}" for n in range(20)]
+    outcomes = await asyncio.gather(
+        *(database.write(refuse_or_add, cart_id, n % 3 == 0) for n, cart_id in enumerate(ids)),
+        return_exceptions=True,
+    )
+    for n, (cart_id, outcome) in enumerate(zip(ids, outcomes, strict=True)):
+        if n % 3 == 0:
+            assert isinstance(outcome, BadRequest) and outcome.detail == f"refused {cart_id}"
+        else:
+            assert outcome == cart_id
+    assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % 3 != 0}
+    assert set(calls.values()) == {1}
+    assert not [sql for sql in statements if sql.startswith("SAVEPOINT")]
+
+
+async def test_one_write_undone_among_refusals_and_successes(database: SQLiteDatabase) -> None:
+    """Refused before changing anything, after changing rows, or done: each as if alone."""
+    ids = [f"{n:032x}" for n in range(12)]
+    statements = trace(database)
+
+    async def write(tx: Tx, n: int) -> str:
+        if n % 4 == 1:
+            raise BadRequest("refused early")
+        return await add_cart(tx, ids[n], n % 4 == 2)
+
+    outcomes = await asyncio.gather(
+        *(database.write(write, n) for n in range(len(ids))), return_exceptions=True
+    )
+    for n, outcome in enumerate(outcomes):
+        if n % 4 in (1, 2):
+            assert isinstance(outcome, BadRequest)
+        else:
+            assert outcome == ids[n]
+    assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % 4 in (0, 3)}
+    assert [sql for sql in statements if sql.startswith("SAVEPOINT")]
 
 
 async def test_concurrent_writes_are_committed_together(database: SQLiteDatabase) -> None:
