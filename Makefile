@@ -24,9 +24,10 @@ run: setup
 cluster: setup
 	$(BIN)/python -m shopkeep.cluster
 
-# One test process per core (pytest-xdist); each starts its own PostgreSQL and servers.
+# One test process per core (pytest-xdist; an idle one takes tests queued for the other); each
+# starts its own PostgreSQL and servers.
 test: setup
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # The fuzz suite alone, with many more cases than `make test` runs (SHOPKEEP_FUZZ_EXAMPLES each).
 fuzz: setup

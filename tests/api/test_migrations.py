@@ -283,7 +283,7 @@ async def test_an_upgrade_killed_at_any_moment_leaves_the_old_or_the_new_revisio
 ) -> None:
     killed_while_running = 0
     # SIGKILL this many milliseconds after Alembic says it started the first revision.
-    for delay_ms in (0, 2, 5, 10, 20, 40, 80, 160):
+    for delay_ms in (0, 5, 20, 80, 160):
         url = await empty_database(database_url, tmp_path)
         process = _upgrade_process(url, tmp_path)
         await asyncio.to_thread(_wait_for_line, process, b"Running upgrade  -> 0001")
