@@ -492,7 +492,7 @@ def _cart_lines_statement() -> Prepared:
         )
         .join(Product, Product.id == CartItem.product_id)
         .where(CartItem.cart_id == bindparam("cart_id"))
-        .order_by(Product.id)
+        .order_by(CartItem.product_id)  # the line's own key: no sort on SQLite
         .with_for_update(of=Product)
     )
 
