@@ -1,7 +1,7 @@
 """Every change of a product's stock, each with its movement, in the caller's transaction.
 
 Checkout's reservation is one conditional update in `orders.service` (the hot path); its
-movements are written here by one INSERT … SELECT over the order's lines. Everything else that
+movements, one per line of the new order, are written here in one statement. Everything else that
 changes stock (releases, restocks, adjustments, a product's first stock) is a function below.
 """
 
@@ -126,11 +126,24 @@ async def initial_stock_of_range(tx: Tx, first_id: int, last_id: int) -> None:
     )
 
 
-async def record_reserved(tx: Tx, order_id: str) -> None:
-    """Checkout's movements: one `reserve` per line of the new order, in one statement."""
+async def record_reserved(tx: Tx, order_id: str, lines: Iterable[tuple[int, int]]) -> None:
+    """Checkout's movements: one `reserve` per line of the new order, whose (product_id,
+    quantity) pairs are `lines`, in one statement."""
+    at = utcnow()
     await tx.run(
-        _order_movements_statement(RESERVE),
-        {"order_id": order_id, "at": utcnow(), "actor": CUSTOMER, "reason": "Checkout"},
+        _INSERT_MOVEMENT,
+        [
+            {
+                "product_id": product_id,
+                "type": RESERVE,
+                "quantity": -quantity,
+                "order_id": order_id,
+                "actor": CUSTOMER,
+                "reason": "Checkout",
+                "at": at,
+            }
+            for product_id, quantity in lines
+        ],
     )
 
 
@@ -139,7 +152,7 @@ async def release_order(tx: Tx, order_id: str, reason: str, actor: str = SYSTEM)
     has moved the order out of the states that hold stock (so this runs once per order)."""
     await tx.execute(_release_statement(), {"order_id": order_id})
     await tx.run(
-        _order_movements_statement(RELEASE),
+        _release_movements_statement(),
         {"order_id": order_id, "at": utcnow(), "actor": actor, "reason": reason},
     )
 
@@ -239,20 +252,19 @@ async def _record(
 
 
 _COLUMNS = ("product_id", "type", "quantity", "order_id", "actor", "reason", "at")
+_INSERT_MOVEMENT = Prepared(insert(StockMovement))
 
 
 @cache
-def _order_movements_statement(kind: str) -> Prepared:
-    """One movement per line of an order: reserved units leave the shelf, released ones
-    return. Built once per kind (checkout is a hot path)."""
-    sign = -1 if kind == RESERVE else 1
+def _release_movements_statement() -> Prepared:
+    """One `release` movement per line of an order: its units return to the shelf."""
     return Prepared(
         insert(StockMovement).from_select(
             _COLUMNS,
             select(
                 OrderLine.product_id,
-                literal(kind),
-                OrderLine.quantity * sign,
+                literal(RELEASE),
+                OrderLine.quantity,
                 OrderLine.order_id,
                 bindparam("actor", type_=StockMovement.actor.type),
                 bindparam("reason", type_=StockMovement.reason.type),

@@ -184,8 +184,10 @@ async def _place_order(
             for line, line_discount in zip(lines, amounts.line_discounts, strict=True)
         ],
     )
-    # The reservation's movements, one per line, from the lines just written.
-    await inventory.record_reserved(tx, order_id)
+    # The reservation's movements, one per line.
+    await inventory.record_reserved(
+        tx, order_id, [(line.product_id, line.quantity) for line in lines]
+    )
     if details is not None:
         await tx.run(_INSERT_ORDER_CUSTOMER, {"order_id": order_id, **details.snapshot()})
     if priced.code is not None:
