@@ -26,6 +26,7 @@ MAX_REASON = 200
 SYSTEM = "system"
 CUSTOMER = "customer"
 INITIAL_STOCK = "Initial stock"
+CHECKOUT_REASON = "Checkout"
 
 
 def staff_actor(username: str) -> str:
@@ -139,7 +140,7 @@ async def record_reserved(tx: Tx, order_id: str, lines: Iterable[tuple[int, int]
                 "quantity": -quantity,
                 "order_id": order_id,
                 "actor": CUSTOMER,
-                "reason": "Checkout",
+                "reason": CHECKOUT_REASON,
                 "at": at,
             }
             for product_id, quantity in lines
