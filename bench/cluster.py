@@ -168,7 +168,7 @@ def pgbench(cluster: Cluster, work: Path, duration: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement")
-    parser.add_argument("--carts", type=int, default=4000, help="carts to prepare")
+    parser.add_argument("--carts", type=int, default=8000, help="carts to prepare")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="shopkeep-bench-cluster-") as tmp:
         work = Path(tmp)
