@@ -350,18 +350,23 @@ async def test_this_waves_migrations_go_down_and_up_again(fresh_url: str) -> Non
     assert await _revision(fresh_url) == HEAD
 
 
-@pytest.mark.filterwarnings("ignore:.*expression-based index")
-async def test_products_on_the_shelf_before_movements_begin_get_one_movement_of_their_stock(
-    fresh_url: str,
-) -> None:
-    await asyncio.to_thread(upgrade, fresh_url, "0007")
+async def shelve_two_products(url: str) -> None:
+    """A keyboard with 5 units (product 1) and a sold-out mouse (product 2), written in SQL."""
     await run_sql(
-        fresh_url,
+        url,
         "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
         "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
         "(1, 'Mechanical Keyboard', 'Clicky keys', 1, 8999, 5), "
         "(2, 'Sold-out Mouse', 'Gone', 1, 1299, 0)",
     )
+
+
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
+async def test_products_on_the_shelf_before_movements_begin_get_one_movement_of_their_stock(
+    fresh_url: str,
+) -> None:
+    await asyncio.to_thread(upgrade, fresh_url, "0007")
+    await shelve_two_products(fresh_url)
 
     await asyncio.to_thread(upgrade, fresh_url, "0009")
 
@@ -376,13 +381,7 @@ async def test_in_stock_follows_the_stock_from_the_upgrade_on_whatever_writes_it
     fresh_url: str,
 ) -> None:
     await asyncio.to_thread(upgrade, fresh_url, "0013")
-    await run_sql(
-        fresh_url,
-        "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
-        "INSERT INTO products (id, name, description, category_id, price_cents, stock) VALUES "
-        "(1, 'Mechanical Keyboard', 'Clicky keys', 1, 8999, 5), "
-        "(2, 'Sold-out Mouse', 'Gone', 1, 1299, 0)",
-    )
+    await shelve_two_products(fresh_url)
     [[(changes_before,)]] = await run_sql(fresh_url, "SELECT count(*) FROM catalog_changes")
 
     await asyncio.to_thread(upgrade, fresh_url)

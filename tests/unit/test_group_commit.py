@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,24 @@ async def cart_ids(tx: Tx) -> set[str]:
     return set((await tx.execute(select(Cart.id))).scalars())
 
 
+async def each_refused_or_added(
+    database: SQLiteDatabase, write: Callable[[Tx, str, bool], Awaitable[str]], every: int
+) -> None:
+    """20 concurrent writes of carts, every `every`th refused: each gets its own outcome, and
+    exactly the others' carts are there."""
+    ids = [f"{n:032x}" for n in range(20)]
+    outcomes = await asyncio.gather(
+        *(database.write(write, cart_id, n % every == 0) for n, cart_id in enumerate(ids)),
+        return_exceptions=True,
+    )
+    for n, (cart_id, outcome) in enumerate(zip(ids, outcomes, strict=True)):
+        if n % every == 0:
+            assert isinstance(outcome, BadRequest) and outcome.detail == f"refused {cart_id}"
+        else:
+            assert outcome == cart_id
+    assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % every}
+
+
 def trace(database: SQLiteDatabase) -> list[str]:
     """Every statement the database's connections run from now on (none is open yet)."""
     statements: list[str] = []
@@ -52,17 +70,7 @@ def trace(database: SQLiteDatabase) -> list[str]:
 async def test_each_write_gets_its_own_result_and_a_failed_one_leaves_no_trace(
     database: SQLiteDatabase,
 ) -> None:
-    ids = [f"{n:032x}" for n in range(20)]
-    outcomes = await asyncio.gather(
-        *(database.write(add_cart, cart_id, n % 4 == 0) for n, cart_id in enumerate(ids)),
-        return_exceptions=True,
-    )
-    for n, (cart_id, outcome) in enumerate(zip(ids, outcomes, strict=True)):
-        if n % 4 == 0:
-            assert isinstance(outcome, BadRequest) and outcome.detail == f"refused {cart_id}"
-        else:
-            assert outcome == cart_id
-    assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % 4 != 0}
+    await each_refused_or_added(database, add_cart, every=4)
 
 
 async def test_refusals_that_changed_nothing_leave_the_rest_of_the_group_to_run_once(
@@ -79,17 +87,7 @@ async def test_refusals_that_changed_nothing_leave_the_rest_of_the_group_to_run_
             raise BadRequest(f"refused {cart_id}")
         return await add_cart(tx, cart_id, False)
 
-    ids = [f"{n:032x}" for n in range(20)]
-    outcomes = await asyncio.gather(
-        *(database.write(refuse_or_add, cart_id, n % 3 == 0) for n, cart_id in enumerate(ids)),
-        return_exceptions=True,
-    )
-    for n, (cart_id, outcome) in enumerate(zip(ids, outcomes, strict=True)):
-        if n % 3 == 0:
-            assert isinstance(outcome, BadRequest) and outcome.detail == f"refused {cart_id}"
-        else:
-            assert outcome == cart_id
-    assert await database.read(cart_ids) == {c for n, c in enumerate(ids) if n % 3 != 0}
+    await each_refused_or_added(database, refuse_or_add, every=3)
     assert set(calls.values()) == {1}
     assert not [sql for sql in statements if sql.startswith("SAVEPOINT")]
 

@@ -1,7 +1,8 @@
 """Every change of a product's stock, each with its movement, in the caller's transaction.
 
 Checkout's reservation is one conditional update in `orders.service` (the hot path); its
-movements, one per line of the new order, are written here in one statement. Everything else that
+movements, one per line of the new order, are written here in one statement (on PostgreSQL,
+as a part of checkout's one statement there). Everything else that
 changes stock (releases, restocks, adjustments, a product's first stock) is a function below.
 """
 

@@ -6,6 +6,7 @@ orders that are `pending_payment` or `paid`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -119,13 +120,14 @@ async def _place_order(
     discount_code: str | None = None,
 ) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
-    previous = await _open_cart_pending_order(tx, cart_id)
+    previous, lines = await _open_cart_pending_order(tx, cart_id)
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
         await _close_pending(tx, previous, CANCELLED)
 
-    lines = (await tx.run(_cart_lines_statement(), {"cart_id": cart_id})).all()
+    if lines is None:
+        lines = (await tx.run(_cart_lines_statement(), {"cart_id": cart_id})).all()
     if not lines:
         raise CartIsEmpty()
     for line in lines:
@@ -238,8 +240,9 @@ _PLACED_ORDER_COLUMNS = (
 )
 # What `_reserve_statement`, `_INSERT_ORDER`, `_INSERT_ORDER_LINES` and
 # `inventory.record_reserved` do, as data-modifying parts of one statement. Its parameters: the
-# cart id, the order's columns above, the lines' columns as arrays, the movements' actor and
-# reason.
+# cart id ($1), the order's columns above (from $2, the order's id), the lines' columns as
+# arrays, the movements' actor and reason.
+_LINES_AT = 2 + len(_PLACED_ORDER_COLUMNS)
 _PLACE_ON_POSTGRESQL = f"""
 WITH reserved AS (
     UPDATE products SET stock = products.stock - cart_items.quantity
@@ -249,24 +252,27 @@ WITH reserved AS (
     RETURNING products.id
 ), placed AS (
     INSERT INTO orders (cart_id, {", ".join(_PLACED_ORDER_COLUMNS)})
-    VALUES ($1, {", ".join(f"${n}" for n in range(2, 2 + len(_PLACED_ORDER_COLUMNS)))})
+    VALUES ($1, {", ".join(f"${n}" for n in range(2, _LINES_AT))})
 ), lines AS (
     INSERT INTO order_lines (order_id, product_id, name, unit_price_cents, quantity,
         discount_cents)
-    SELECT $2, line.* FROM unnest($15::integer[], $16::text[], $17::bigint[], $18::integer[],
-        $19::bigint[]) AS line
+    SELECT $2, line.* FROM unnest(${_LINES_AT}::integer[], ${_LINES_AT + 1}::text[],
+        ${_LINES_AT + 2}::bigint[], ${_LINES_AT + 3}::integer[], ${_LINES_AT + 4}::bigint[]) AS line
     RETURNING product_id, quantity
 ), moved AS (
     INSERT INTO stock_movements (product_id, type, quantity, order_id, actor, reason, at)
-    SELECT product_id, '{RESERVE}', -quantity, $2, $20, $21, $12 FROM lines
+    SELECT product_id, '{RESERVE}', -quantity, $2, ${_LINES_AT + 5}, ${_LINES_AT + 6},
+        ${2 + _PLACED_ORDER_COLUMNS.index("created_at")}
+    FROM lines
 )
 SELECT count(*) FROM reserved
 """
 
 
-async def _open_cart_pending_order(tx: Tx, cart_id: str) -> str | None:
-    """The pending order of an open cart (None when it has none); CartNotFound unless the cart
-    is open. The cart's row is locked first."""
+async def _open_cart_pending_order(tx: Tx, cart_id: str) -> tuple[str | None, Sequence[Any] | None]:
+    """The pending order of an open cart (None when it has none) and, when it has none and the
+    read could take them at once, its lines; CartNotFound unless the cart is open. The cart's
+    row is locked first."""
     if tx.dialect != "sqlite":
         await lock_open_cart(tx, cart_id)
         # A separate statement after the lock: on PostgreSQL it sees what a checkout of the
@@ -274,15 +280,18 @@ async def _open_cart_pending_order(tx: Tx, cart_id: str) -> str | None:
         previous: str | None = (
             await tx.run(_pending_order_statement(), {"cart_id": cart_id})
         ).scalar()
-        return previous
-    # SQLite runs one writer at a time: the cart and its pending order are read at once.
+        return previous, None
+    # SQLite runs one writer at a time: the cart, its pending order and its lines are read at
+    # once (the lines again once a pending order has given its stock back).
     if not is_id(cart_id):
         raise CartNotFound()
     found = (await tx.run(_open_cart_and_pending_order(), {"cart_id": cart_id})).all()
     if not found or found[0].status != CART_OPEN:
         raise CartNotFound()
     pending: str | None = found[0].pending
-    return pending
+    if pending is not None:
+        return pending, None
+    return None, [line for line in found if line.product_id is not None]
 
 
 async def get_order(tx: Tx, order_id: str) -> dict[str, Any]:
@@ -543,8 +552,24 @@ def _open_cart_and_pending_order() -> Prepared:
         .scalar_subquery()
     )
     return Prepared(
-        select(Cart.status, pending.label("pending")).where(Cart.id == bindparam("cart_id"))
+        select(Cart.status, pending.label("pending"), *_CART_LINE_COLUMNS)
+        .select_from(Cart)
+        .outerjoin(CartItem, CartItem.cart_id == Cart.id)
+        .outerjoin(Product, Product.id == CartItem.product_id)
+        .where(Cart.id == bindparam("cart_id"))
+        .order_by(CartItem.product_id)
     )
+
+
+# What checkout needs of each line of the cart.
+_CART_LINE_COLUMNS = (
+    CartItem.product_id,
+    CartItem.quantity,
+    Product.name,
+    Product.price_cents,
+    Product.stock,
+    Product.deleted_at,
+)
 
 
 @cache
@@ -552,14 +577,7 @@ def _cart_lines_statement() -> Prepared:
     # Locks the products in id order (PostgreSQL) so two checkouts never wait on each other
     # in a cycle; SQLite already runs one writer at a time.
     return Prepared(
-        select(
-            CartItem.product_id,
-            CartItem.quantity,
-            Product.name,
-            Product.price_cents,
-            Product.stock,
-            Product.deleted_at,
-        )
+        select(*_CART_LINE_COLUMNS)
         .join(Product, Product.id == CartItem.product_id)
         .where(CartItem.cart_id == bindparam("cart_id"))
         .order_by(CartItem.product_id)  # the line's own key: no sort on SQLite
