@@ -416,9 +416,9 @@ class SQLiteDatabase(Database):
             try:
                 # Savepoints cost a checkout about a seventh of its time: a group runs without
                 # them, unless a write must be undone alone.
-                await self._run("IMMEDIATE", _run_unguarded, group, outcomes)
+                await self._run("IMMEDIATE", _run_group, group, outcomes, savepoints=False)
             except _UndoNeeded:
-                await self._run("IMMEDIATE", _run_in_savepoints, group, outcomes)
+                await self._run("IMMEDIATE", _run_group, group, outcomes, savepoints=True)
         except Exception as error:  # the transaction itself failed: so did every write in it
             outcomes = [(False, error)] * len(group)
         for write, (succeeded, value) in zip(group, outcomes, strict=True):
@@ -494,42 +494,34 @@ class _UndoNeeded(Exception):
     """A write of a group run without savepoints failed after it had changed rows."""
 
 
-async def _run_unguarded(tx: Tx, group: list[_Write], outcomes: list[tuple[bool, Any]]) -> None:
-    """Run the writes one after another with no savepoints: a write that fails before it
-    changed a row (most refusals: an unknown cart, too little stock) leaves nothing to undo,
-    since each statement is atomic. One that fails after changing rows raises _UndoNeeded,
-    for the group to run again in savepoints."""
+async def _run_group(
+    tx: Tx, group: list[_Write], outcomes: list[tuple[bool, Any]], *, savepoints: bool
+) -> None:
+    """Run the writes one after another, each with its own outcome; one that fails leaves no
+    trace. Without savepoints, a write that fails before it changed a row (most refusals: an
+    unknown cart, too little stock) has nothing to undo, since each statement is atomic; one
+    that fails after changing rows raises _UndoNeeded, for the group to run again with each
+    write in a savepoint."""
     assert isinstance(tx, _SyncTx)
+    # Savepoints straight through the driver: SQLAlchemy's own cost more than the SQL they run.
     driver = tx.driver
     outcomes.clear()  # a transaction retried after a busy database starts over
     for write in group:
+        if savepoints:
+            driver.execute("SAVEPOINT write")
         changed = driver.total_changes  # rows changed so far, by statements and triggers
         try:
             value = await write.work(tx)
         except Exception as error:
-            if driver.total_changes != changed or not driver.in_transaction:
+            if savepoints:
+                driver.execute("ROLLBACK TO write")
+            elif driver.total_changes != changed or not driver.in_transaction:
                 raise _UndoNeeded() from error
             outcomes.append((False, error))
         else:
             outcomes.append((True, value))
-
-
-async def _run_in_savepoints(tx: Tx, group: list[_Write], outcomes: list[tuple[bool, Any]]) -> None:
-    """Run each write in its own savepoint: one that fails leaves no trace, the others stay."""
-    assert isinstance(tx, _SyncTx)
-    # Savepoints straight through the driver: SQLAlchemy's own cost more than the SQL they run.
-    driver = tx.driver
-    outcomes.clear()
-    for write in group:
-        driver.execute("SAVEPOINT write")
-        try:
-            value = await write.work(tx)
-        except Exception as error:
-            driver.execute("ROLLBACK TO write")
-            outcomes.append((False, error))
-        else:
-            outcomes.append((True, value))
-        driver.execute("RELEASE write")
+        if savepoints:
+            driver.execute("RELEASE write")
 
 
 class PostgresDatabase(Database):

@@ -2,8 +2,8 @@
 
 Checkout's reservation is one conditional update in `orders.service` (the hot path); its
 movements, one per line of the new order, are written here in one statement (on PostgreSQL,
-as a part of checkout's one statement there). Everything else that
-changes stock (releases, restocks, adjustments, a product's first stock) is a function below.
+as a part of checkout's one statement there). Everything else that changes stock (releases,
+restocks, adjustments, a product's first stock) is a function below.
 """
 
 from __future__ import annotations
