@@ -410,3 +410,25 @@ async def test_in_stock_follows_the_stock_from_the_upgrade_on_whatever_writes_it
     assert flags(rows) == {1: False, 2: True, 3: True, 4: False}
     *_, rows = await run_sql(fresh_url, "UPDATE products SET in_stock = false", listed)
     assert flags(rows) == {1: False, 2: True, 3: True, 4: False}  # the flag is not set apart
+
+
+async def test_a_sale_on_postgresql_rewrites_its_product_within_its_page(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    url = await empty_database(postgres_url, tmp_path)
+    await asyncio.to_thread(upgrade, url)
+    await run_sql(
+        url,
+        "INSERT INTO categories (id, name) VALUES (1, 'Electronics')",
+        "INSERT INTO products (id, name, description, category_id, price_cents, stock) "
+        "SELECT n, 'Product ' || n, repeat('A fine thing. ', 20), 1, 1000 + n, 50 "
+        "FROM generate_series(1, 400) AS n",
+    )
+    # Where every twentieth product's row is: (id, page).
+    pages = "SELECT id, (ctid::text::point)[0] FROM products WHERE id % 20 = 0 ORDER BY id"
+    [before] = await run_sql(url, pages)
+    for _ in range(3):  # three sales of each, one after the other
+        await run_sql(url, "UPDATE products SET stock = stock - 1 WHERE id % 20 = 0")
+    [after] = await run_sql(url, pages)
+    assert len(before) == 20
+    assert after == before  # no index needed a new entry for the new versions
