@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, or_, select, update
 
 from shopkeep.carts.models import CART_CLOSED, CART_OPEN, Cart, CartItem
 from shopkeep.carts.service import CartNotFound, is_id, lock_open_cart, new_id
@@ -275,8 +275,15 @@ async def _open_cart_pending_order(tx: Tx, cart_id: str) -> tuple[str | None, Se
     row is locked first."""
     if tx.dialect != "sqlite":
         await lock_open_cart(tx, cart_id)
-        # A separate statement after the lock: on PostgreSQL it sees what a checkout of the
-        # same cart that held the lock before us committed.
+        # Separate statements after the lock: on PostgreSQL they see what a checkout of the
+        # same cart that held the lock before us committed. No order of the cart can appear
+        # while we hold it, so a cart found without one has its lines (and products) locked at
+        # once; otherwise the pending order is locked before any product.
+        lines = (
+            await tx.run(_cart_lines_statement(unless_pending=True), {"cart_id": cart_id})
+        ).all()
+        if lines:
+            return None, lines
         previous: str | None = (
             await tx.run(_pending_order_statement(), {"cart_id": cart_id})
         ).scalar()
@@ -533,14 +540,16 @@ _INSERT_ORDER_LINES = Prepared(_ORDER_LINES.insert())
 _INSERT_ORDER_CUSTOMER = Prepared(_ORDER_CUSTOMERS.insert())
 
 
+def _pending_order() -> Select[str]:
+    return select(Order.id).where(
+        Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT
+    )
+
+
 @cache
 def _pending_order_statement() -> Prepared:
     # Locked before the products: the one lock order is cart, order, products by id.
-    return Prepared(
-        select(Order.id)
-        .where(Order.cart_id == bindparam("cart_id"), Order.status == PENDING_PAYMENT)
-        .with_for_update()
-    )
+    return Prepared(_pending_order().with_for_update())
 
 
 @cache
@@ -573,16 +582,19 @@ _CART_LINE_COLUMNS = (
 
 
 @cache
-def _cart_lines_statement() -> Prepared:
+def _cart_lines_statement(*, unless_pending: bool = False) -> Prepared:
+    """The cart's lines (none `unless_pending` when it has a pending order)."""
     # Locks the products in id order (PostgreSQL) so two checkouts never wait on each other
     # in a cycle; SQLite already runs one writer at a time.
-    return Prepared(
+    lines = (
         select(*_CART_LINE_COLUMNS)
         .join(Product, Product.id == CartItem.product_id)
         .where(CartItem.cart_id == bindparam("cart_id"))
-        .order_by(CartItem.product_id)  # the line's own key: no sort on SQLite
-        .with_for_update(of=Product)
     )
+    if unless_pending:
+        lines = lines.where(~_pending_order().exists())
+    # Ordered by the line's own key: no sort step on SQLite.
+    return Prepared(lines.order_by(CartItem.product_id).with_for_update(of=Product))
 
 
 @cache
