@@ -113,12 +113,13 @@ class Prepared:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, ...], _Plan] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
 
     def plan(self, dialect: Dialect, keys: tuple[str, ...]) -> _Plan:
-        plan = self._plans.get(keys)
+        plan = self._plans.get((dialect.name, keys))
         if plan is None:
-            plan = self._plans[keys] = _Plan.compile(self.statement, dialect, keys)
+            plan = _Plan.compile(self.statement, dialect, keys)
+            self._plans[dialect.name, keys] = plan
         return plan
 
 
@@ -227,6 +228,18 @@ class Tx(ABC):
         """Run a hot statement (see `Prepared`)."""
         return await self.execute(prepared.statement, params)
 
+    async def driver_run(
+        self, prepared: Prepared, params: Mapping[str, Any]
+    ) -> Sequence[Sequence[Any]]:
+        """The rows of `prepared` run as `driver_rows` runs SQL, on either database: for a large
+        statement on PostgreSQL, where `run` would pay SQLAlchemy's work per execution."""
+        plan = prepared.plan(self.sql_dialect, tuple(params))
+        return await self.driver_rows(plan.sql, plan.parameters(params))
+
+    @property
+    @abstractmethod
+    def sql_dialect(self) -> Dialect: ...
+
     @abstractmethod
     async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
         """The rows of `sql`, written in the driver's own parameter style (`?` on SQLite, `$1`
@@ -248,6 +261,10 @@ class _SyncTx(Tx):
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return self.connection.execute(statement, params)
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        return self.connection.dialect
 
     async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
         if self._traced:
@@ -293,6 +310,10 @@ class _AsyncTx(Tx):
 
     async def execute(self, statement: Executable, params: Params = None) -> CursorResult[Any]:
         return await self._connection.execute(statement, params)
+
+    @property
+    def sql_dialect(self) -> Dialect:
+        return self._connection.dialect
 
     async def driver_rows(self, sql: str, params: Sequence[Any]) -> Sequence[Sequence[Any]]:
         if not self._autocommit:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, func, insert, literal, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, func, insert, literal, select, update
 
 from shopkeep.catalog.models import Product
 from shopkeep.catalog.service import ProductNotFound
@@ -257,21 +257,34 @@ _COLUMNS = ("product_id", "type", "quantity", "order_id", "actor", "reason", "at
 _INSERT_MOVEMENT = Prepared(insert(StockMovement))
 
 
+def movement_row(product_id: Any, kind: str, quantity: Any, order_id: Any) -> tuple[Any, ...]:
+    """What a SELECT for `movements_from` selects: a movement of `kind`, its actor, reason and
+    time bound as `actor`, `reason` and `at`."""
+    return (
+        product_id,
+        literal(kind),
+        quantity,
+        order_id,
+        bindparam("actor", type_=StockMovement.actor.type),
+        bindparam("reason", type_=StockMovement.reason.type),
+        bindparam("at", type_=StockMovement.at.type),
+    )
+
+
+def movements_from(rows: Select[Any]) -> Insert:
+    """One movement per row of `rows` (see `movement_row`)."""
+    return insert(StockMovement).from_select(_COLUMNS, rows)
+
+
 @cache
 def _release_movements_statement() -> Prepared:
     """One `release` movement per line of an order: its units return to the shelf."""
+    lines = OrderLine
     return Prepared(
-        insert(StockMovement).from_select(
-            _COLUMNS,
-            select(
-                OrderLine.product_id,
-                literal(RELEASE),
-                OrderLine.quantity,
-                OrderLine.order_id,
-                bindparam("actor", type_=StockMovement.actor.type),
-                bindparam("reason", type_=StockMovement.reason.type),
-                bindparam("at", type_=StockMovement.at.type),
-            ).where(OrderLine.order_id == bindparam("order_id")),
+        movements_from(
+            select(*movement_row(lines.product_id, RELEASE, lines.quantity, lines.order_id)).where(
+                lines.order_id == bindparam("order_id")
+            )
         )
     )
 

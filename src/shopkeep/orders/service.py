@@ -12,7 +12,20 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    Update,
+    bindparam,
+    column,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from shopkeep.carts.models import CART_CLOSED, CART_OPEN, Cart, CartItem
 from shopkeep.carts.service import CartNotFound, is_id, lock_open_cart, new_id
@@ -197,20 +210,18 @@ async def _reserve_and_insert(
     if tx.dialect == "postgresql":
         # One statement, one round trip to the server instead of four: on loopback a round
         # trip costs the store more than the statement costs the server.
-        rows = await tx.driver_rows(
-            _PLACE_ON_POSTGRESQL,
-            (
-                cart_id,
-                *(order[name] for name in _PLACED_ORDER_COLUMNS),
-                [line["product_id"] for line in order_lines],
-                [line["name"] for line in order_lines],
-                [line["unit_price_cents"] for line in order_lines],
-                [line["quantity"] for line in order_lines],
-                [line["discount_cents"] for line in order_lines],
-                inventory.CUSTOMER,
-                inventory.CHECKOUT_REASON,
-            ),
-        )
+        params: dict[str, Any] = {
+            "cart_id": cart_id,
+            **{f"order_{name}": order[name] for name in _PLACED_ORDER_COLUMNS},
+            **{
+                f"line_{name}": [line[name] for line in order_lines]
+                for name in _PLACED_LINE_COLUMNS
+            },
+            "actor": inventory.CUSTOMER,
+            "reason": inventory.CHECKOUT_REASON,
+            "at": order["created_at"],
+        }
+        rows = await tx.driver_run(_place_on_postgresql(), params)
         reserved: int = rows[0][0]
         return reserved
     reserved = (await tx.run(_reserve_statement(), {"cart_id": cart_id})).rowcount
@@ -238,35 +249,56 @@ _PLACED_ORDER_COLUMNS = (
     "updated_at",
     "expires_at",
 )
-# What `_reserve_statement`, `_INSERT_ORDER`, `_INSERT_ORDER_LINES` and
-# `inventory.record_reserved` do, as data-modifying parts of one statement. Its parameters: the
-# cart id ($1), the order's columns above (from $2, the order's id), the lines' columns as
-# arrays, the movements' actor and reason.
-_LINES_AT = 2 + len(_PLACED_ORDER_COLUMNS)
-_PLACE_ON_POSTGRESQL = f"""
-WITH reserved AS (
-    UPDATE products SET stock = products.stock - cart_items.quantity
-    FROM cart_items
-    WHERE cart_items.cart_id = $1 AND cart_items.product_id = products.id
-        AND products.stock >= cart_items.quantity AND products.deleted_at IS NULL
-    RETURNING products.id
-), placed AS (
-    INSERT INTO orders (cart_id, {", ".join(_PLACED_ORDER_COLUMNS)})
-    VALUES ($1, {", ".join(f"${n}" for n in range(2, _LINES_AT))})
-), lines AS (
-    INSERT INTO order_lines (order_id, product_id, name, unit_price_cents, quantity,
-        discount_cents)
-    SELECT $2, line.* FROM unnest(${_LINES_AT}::integer[], ${_LINES_AT + 1}::text[],
-        ${_LINES_AT + 2}::bigint[], ${_LINES_AT + 3}::integer[], ${_LINES_AT + 4}::bigint[]) AS line
-    RETURNING product_id, quantity
-), moved AS (
-    INSERT INTO stock_movements (product_id, type, quantity, order_id, actor, reason, at)
-    SELECT product_id, '{RESERVE}', -quantity, $2, ${_LINES_AT + 5}, ${_LINES_AT + 6},
-        ${2 + _PLACED_ORDER_COLUMNS.index("created_at")}
-    FROM lines
-)
-SELECT count(*) FROM reserved
-"""
+# The lines' columns an order takes from its cart at checkout.
+_PLACED_LINE_COLUMNS = ("product_id", "name", "unit_price_cents", "quantity", "discount_cents")
+
+
+@cache
+def _place_on_postgresql() -> Prepared:
+    """What `_reserve_statement`, `_INSERT_ORDER`, `_INSERT_ORDER_LINES` and
+    `inventory.record_reserved` do, as data-modifying parts of one statement; it counts the
+    lines reserved. Its parameters: `cart_id`, the order's columns above as `order_{name}`, its
+    lines' columns as arrays `line_{name}`, and the movements' `actor`, `reason` and `at`."""
+    reserved = _reserve_update().returning(Product.id).cte("reserved")
+    order = {
+        name: bindparam(f"order_{name}", type_=_ORDERS.c[name].type)
+        for name in _PLACED_ORDER_COLUMNS
+    }
+    # Columns left out take their server defaults: SQLAlchemy fills its own defaults in only at
+    # the top of a statement it runs itself.
+    placed = (
+        insert(_ORDERS)
+        .from_select(
+            ["cart_id", *order],
+            select(bindparam("cart_id"), *order.values()),
+            include_defaults=False,
+        )
+        .cte("placed")
+    )
+    line = (
+        func.unnest(
+            *(
+                bindparam(f"line_{name}", type_=ARRAY(_ORDER_LINES.c[name].type))
+                for name in _PLACED_LINE_COLUMNS
+            )
+        )
+        .table_valued(*(column(name, _ORDER_LINES.c[name].type) for name in _PLACED_LINE_COLUMNS))
+        .render_derived()
+    )
+    lines = (
+        insert(_ORDER_LINES)
+        .from_select(
+            ["order_id", *_PLACED_LINE_COLUMNS],
+            select(order["id"], *(line.c[name] for name in _PLACED_LINE_COLUMNS)),
+            include_defaults=False,
+        )
+        .returning(_ORDER_LINES.c.product_id, _ORDER_LINES.c.quantity)
+        .cte("lines")
+    )
+    moved = inventory.movements_from(
+        select(*inventory.movement_row(lines.c.product_id, RESERVE, -lines.c.quantity, order["id"]))
+    ).cte("moved")
+    return Prepared(select(func.count()).select_from(reserved).add_cte(placed, lines, moved))
 
 
 async def _open_cart_pending_order(tx: Tx, cart_id: str) -> tuple[str | None, Sequence[Any] | None]:
@@ -599,8 +631,12 @@ def _cart_lines_statement(*, unless_pending: bool = False) -> Prepared:
 
 @cache
 def _reserve_statement() -> Prepared:
+    return Prepared(_reserve_update())
+
+
+def _reserve_update() -> Update:
     """Take every line of a cart off the shelf in one conditional statement."""
-    return Prepared(
+    return (
         update(Product)
         .where(
             CartItem.cart_id == bindparam("cart_id"),
