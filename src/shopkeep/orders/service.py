@@ -270,7 +270,7 @@ def _place_on_postgresql() -> Prepared:
         insert(_ORDERS)
         .from_select(
             ["cart_id", *order],
-            select(bindparam("cart_id"), *order.values()),
+            select(bindparam("cart_id", type_=_ORDERS.c.cart_id.type), *order.values()),
             include_defaults=False,
         )
         .cte("placed")
