@@ -133,7 +133,7 @@ async def _place_order(
     discount_code: str | None = None,
 ) -> PlacedOrder:
     """Checkout's work: the cart's stock reserved and its `pending_payment` order created."""
-    previous, lines = await _open_cart_pending_order(tx, cart_id)
+    previous, lines = await _open_cart_order_or_lines(tx, cart_id)
     if previous is not None:
         # Lock what both the old order and the cart hold at once, in id order.
         await _lock_products(tx, [previous], cart_id=cart_id)
@@ -301,7 +301,9 @@ def _place_on_postgresql() -> Prepared:
     return Prepared(select(func.count()).select_from(reserved).add_cte(placed, lines, moved))
 
 
-async def _open_cart_pending_order(tx: Tx, cart_id: str) -> tuple[str | None, Sequence[Any] | None]:
+async def _open_cart_order_or_lines(
+    tx: Tx, cart_id: str
+) -> tuple[str | None, Sequence[Any] | None]:
     """The pending order of an open cart (None when it has none) and, when it has none and the
     read could take them at once, its lines; CartNotFound unless the cart is open. The cart's
     row is locked first."""
@@ -586,12 +588,7 @@ def _pending_order_statement() -> Prepared:
 
 @cache
 def _open_cart_and_pending_order() -> Prepared:
-    pending = (
-        select(Order.id)
-        .where(Order.cart_id == Cart.id, Order.status == PENDING_PAYMENT)
-        .limit(1)
-        .scalar_subquery()
-    )
+    pending = _pending_order().limit(1).scalar_subquery()
     return Prepared(
         select(Cart.status, pending.label("pending"), *_CART_LINE_COLUMNS)
         .select_from(Cart)
