@@ -386,6 +386,19 @@ def test_word_lists_keep_bitmaps_steps_and_positions_alike() -> None:
         assert found is not None and (found[:size] == expected[::-1]).all() and not found[size]
 
 
+@given(
+    names=st.lists(st.text(alphabet="ab1", min_size=1, max_size=7), min_size=1, max_size=30),
+    term=st.text(alphabet="ab1", min_size=1, max_size=3),
+)
+def test_word_lists_find_a_term_in_every_word_holding_it(names: list[str], term: str) -> None:
+    """Terms held several times by a word, by words inside other words, or by none."""
+    builder = WordListsBuilder()
+    builder.add(names, [""] * len(names))
+    found = builder.build().matches(term, len(names))
+    assert found is not None
+    assert found.tolist() == [term in name for name in names]
+
+
 async def test_metrics_show_the_index_of_the_process_and_zero_while_it_builds(
     database: Database, indexed: CatalogIndex
 ) -> None:

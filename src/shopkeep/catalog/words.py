@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -95,7 +96,7 @@ class WordLists:
         term = term.lower()
         if not TERM.fullmatch(term):
             return None
-        holding = [i for i, word in enumerate(self.words) if term in word]
+        holding = self._holding(term)
         bitmaps = [self.bitmaps[i] for i in holding if i in self.bitmaps]
         if bitmaps:
             bits = bitmaps[0].copy()
@@ -120,6 +121,25 @@ class WordLists:
                 if term in text:
                     found[position] = True
         return found
+
+    def _holding(self, term: str) -> list[int]:
+        """The numbers of the words holding `term` (a run of letters and digits), found by
+        searching all the words joined: several times faster than testing each word."""
+        text, starts = self._joined
+        find = text.find
+        found = []
+        at = find(term)
+        while at != -1:  # within one word (the term has no newline); then from the next word
+            found.append(at)
+            at = find(term, find("\n", at) + 1)
+        return cast(list[int], (np.searchsorted(starts, found, side="right") - 1).tolist())
+
+    @cached_property
+    def _joined(self) -> tuple[str, npt.NDArray[np.int64]]:
+        """Every word, a newline after each, and where each starts."""
+        starts = np.zeros(len(self.words), dtype=np.int64)
+        np.cumsum([len(word) + 1 for word in self.words[:-1]], out=starts[1:])
+        return "".join(f"{word}\n" for word in self.words), starts
 
     def changed(self, position: int, text: str) -> None:
         self.stale[position] = True
@@ -154,7 +174,7 @@ class WordLists:
         order = np.lexsort((moved, words))
         starts = np.zeros(count + 1, dtype=np.int64)
         np.cumsum(kept + stepped, out=starts[1:])
-        return WordLists(
+        lists = WordLists(
             words=self.words,
             stale=stale,
             bitmaps=bitmaps,
@@ -162,6 +182,9 @@ class WordLists:
             recent={int(new_position[p]): text for p, text in self.recent.items()},
             folding=self.folding,
         )
+        if "_joined" in self.__dict__:  # the same words: their joined text serves again
+            lists.__dict__["_joined"] = self._joined
+        return lists
 
 
 class _WordIds(dict[str, int]):
