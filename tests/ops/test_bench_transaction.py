@@ -13,14 +13,14 @@ from sqlalchemy import select
 
 from shopkeep.carts import service as carts_service
 from shopkeep.catalog.models import Product
-from shopkeep.db import Database, Tx, create_database
+from shopkeep.db import Tx, create_database
 from shopkeep.inventory.models import StockMovement
 from shopkeep.migrate import upgrade
 from shopkeep.orders import service as orders
 from shopkeep.orders.models import Order, OrderLine
 from tests.conftest import load_demo_catalog
 from tests.helpers import empty_database
-from tests.invariants import assert_movements_balance
+from tests.invariants import assert_movements_balance, stock_levels
 
 
 async def test_pgbench_checks_carts_out_as_the_store_does(
@@ -34,7 +34,7 @@ async def test_pgbench_checks_carts_out_as_the_store_does(
         # Three carts of one unit each for pgbench (of the first products with stock to spare),
         # and one the store checks out, of the last product.
         await asyncio.to_thread(bench.add_store_carts, url, 3)
-        stock_before = await _stock(database)
+        stock_before = await stock_levels(database)
         last = max(product for product, stock in stock_before.items() if stock)
         store_cart = await database.write(carts_service.create_cart)
         await database.write(carts_service.add_item, store_cart, last, 1)
@@ -55,7 +55,7 @@ async def test_pgbench_checks_carts_out_as_the_store_does(
             for column in ("status", "discount_cents", "currency", "movement"):
                 assert order[column] == placed[carts[3]][column], (cart, column)
         assert [placed[cart]["order_id"] for cart in carts[:3]] == carts[:3]  # their carts' ids
-        stock_after = await _stock(database)
+        stock_after = await stock_levels(database)
         sold = {product: stock_before[product] - stock_after[product] for product in stock_after}
         assert sorted(placed[cart]["product_id"] for cart in carts) == sorted(
             product for product, units in sold.items() if units
@@ -64,13 +64,6 @@ async def test_pgbench_checks_carts_out_as_the_store_does(
         await assert_movements_balance(database)
     finally:
         await database.close()
-
-
-async def _stock(database: Database) -> dict[int, int]:
-    async def read(tx: Tx) -> dict[int, int]:
-        return {row.id: row.stock for row in await tx.execute(select(Product.id, Product.stock))}
-
-    return await database.read(read)
 
 
 async def _products(tx: Tx) -> dict[int, tuple[str, int]]:
@@ -104,7 +97,6 @@ async def _orders_by_cart(tx: Tx) -> dict[str, dict[str, Any]]:
     placed = {}
     for row in rows:
         order = row._asdict()
-        order["movement"] = (order.pop("type"), order.pop("moved"), row.actor, row.reason)
-        del order["actor"], order["reason"]
+        order["movement"] = tuple(order.pop(key) for key in ("type", "moved", "actor", "reason"))
         placed[row.cart_id] = order
     return placed
