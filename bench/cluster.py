@@ -23,7 +23,6 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy.dialects.postgresql import asyncpg
@@ -204,20 +203,20 @@ def store_transaction(at: datetime, ttl: timedelta) -> tuple[str, dict[str, str]
         "at": at.isoformat(),
     }
     defines: dict[str, str] = {"k": "0"}
+    dialect = asyncpg.dialect()  # type: ignore[no-untyped-call]
 
     def for_pgbench(prepared: Prepared) -> str:
-        statement: Any = prepared.statement
-        compiled = statement.compile(dialect=asyncpg.dialect())  # type: ignore[no-untyped-call]
-        names: list[str] = compiled.positiontup
+        # The statement as the store compiles it, and where each of its parameters comes from.
+        plan = prepared.plan(dialect, (*script_values, *fixed))
         values: list[str] = []
-        for name in names:
-            value = fixed.get(name, compiled.params.get(name))
-            if name in script_values:
-                values.append(":" + script_values[name])
-            elif value is None:
+        for key, value, _ in plan.binds:
+            if key in script_values:
+                values.append(":" + script_values[key])
+            elif key is None and value is None:
                 values.append("NULL")
             else:
-                defines[name] = str(value)
+                name = key or f"fixed_{len(defines)}"  # a value fixed in the statement
+                defines[name] = str(fixed[name] if key else value)
                 values.append(":" + name)
 
         def one(match: re.Match[str]) -> str:
@@ -226,7 +225,7 @@ def store_transaction(at: datetime, ttl: timedelta) -> tuple[str, dict[str, str]
                 return f"ARRAY[{value}::{match.group(2)}]"
             return f"{value}::{match.group(2)}"
 
-        sql = re.sub(r"\$(\d+)::(\w+(?:\(\d+\))?)(\[\])?", one, compiled.string)
+        sql = re.sub(r"\$(\d+)::(\w+(?:\(\d+\))?)(\[\])?", one, plan.sql)
         assert "$" not in sql, sql
         return sql
 
